@@ -1,0 +1,29 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv and install kapsim first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: install run test bench lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/kapsim run scenarios/baseline.yaml --out outputs/baseline
+
+test: install
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/kapsim bench --json outputs/bench.json
+
+lint: install
+	$(BIN)/ruff check sim tests
+
+clean:
+	rm -rf outputs/* .pytest_cache

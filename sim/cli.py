@@ -1,0 +1,158 @@
+"""The ``kapsim`` command line. Commands parse options, call the library and print; nothing else."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from sim import __version__
+from sim.scenario import ScenarioError, load_scenario, with_horizon
+
+
+def _load(path: str, overrides: tuple[str, ...]):
+    try:
+        return load_scenario(path, overrides)
+    except ScenarioError as exc:
+        raise click.ClickException("scenario refused:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kapsim")
+def main() -> None:
+    """kapsim: simulate Denmark's secure places for young people and test capacity decisions."""
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a value, as in run.")
+def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Check scenario files without running them.
+
+    Prints one line per file ('ok' or its problems, each naming file, key path and problem). Writes
+    nothing. Exits 1 if any file is refused.
+    """
+    failed = 0
+    for path in scenarios:
+        try:
+            s = load_scenario(path, overrides)
+            n_places = sum(u.places for i in s.institutions.values() for u in i.units.values())
+            click.echo(f"ok       {path}: '{s.name}', {len(s.institutions)} institutions, {n_places} places")
+        except ScenarioError as exc:
+            failed += 1
+            click.echo(f"refused  {path}:", err=True)
+            for p in exc.problems:
+                click.echo(f"  {p}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--replications", "-n", type=click.IntRange(min=2), help="Replications (default: the file's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Scenario seed (default: the file's).")
+@click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder [default: outputs/NAME].")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def run(scenario, replications, seed, out, workers, overrides, quiet) -> None:
+    """Run a scenario's replications and write the results to the output folder.
+
+    Writes to OUT: summary.csv (each metric with its 95 % confidence interval), replications.parquet
+    (one row per replication and metric), timeseries.parquet (daily mean and quantiles across
+    replications), scenario.resolved.yaml (the merged scenario that ran) and manifest.json (versions,
+    seed, command, timing). An interrupted run keeps its finished replications in OUT/.partial;
+    running the same command again resumes.
+    """
+    from sim.outputs import write_run
+    from sim.runner import Interrupted
+    from sim.runner import run as run_all
+
+    s = _load(scenario, overrides)
+    changes = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+    if changes:
+        s = with_horizon(s, **changes)
+    folder = Path(out) if out else Path("outputs") / Path(scenario).stem
+    try:
+        result = run_all(s, folder, workers=workers, progress=not quiet)
+    except Interrupted as exc:
+        raise click.ClickException(f"{exc}; run the same command again to resume") from None
+    command = "kapsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    write_run(folder, s, result, command, result.wall_seconds)
+    resumed = f" ({result.resumed} resumed)" if result.resumed else ""
+    click.echo(f"{len(result.reps)} replications{resumed} in {result.wall_seconds:.1f} s -> {folder}/")
+    _headline(folder)
+
+
+def _headline(folder: Path) -> None:
+    import pandas as pd
+
+    s = pd.read_csv(folder / "summary.csv")
+    nat = s[(s.scope == "national")]
+
+    def row(metric: str, ptype: str = "all"):
+        r = nat[(nat.metric == metric) & (nat.placement_type == ptype)]
+        return r.iloc[0] if len(r) else None
+
+    lines = [
+        ("occupancy_mean", "all", "mean occupancy (youths)", "{:.1f}"),
+        ("places_open_mean", "all", "open places", "{:.1f}"),
+        ("utilisation", "all", "utilisation", "{:.1%}"),
+        ("queue_length_mean", "all", "youths waiting (mean)", "{:.2f}"),
+        ("p_wait_over_1_day", "remand", "remanded youths waiting > 1 day", "{:.1%}"),
+        ("days_full_share", "all", "days with no free place", "{:.1%}"),
+        ("cost_per_year", "all", "cost per year (mio. kr)", "{:.1f}"),
+    ]
+    for metric, ptype, label, fmt in lines:
+        r = row(metric, ptype)
+        if r is None or pd.isna(r["mean"]):
+            continue
+        scale = 1e-6 if metric == "cost_per_year" else 1.0
+        ci = f"  (95 % CI {fmt.format(r.ci_low * scale)} to {fmt.format(r.ci_high * scale)})"
+        click.echo(f"  {label:34s} {fmt.format(r['mean'] * scale)}{ci}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False), default="scenarios/baseline.yaml")
+@click.option("--years", type=float, default=10, show_default=True, help="Simulated years per replication.")
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=2),
+    default=40,
+    show_default=True,
+    help="Replications timed for the fast core (the reference runs a quarter of them).",
+)
+@click.option(
+    "--parallel",
+    "parallel_reps",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Replications for the 2-worker throughput figure (0 skips it).",
+)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the figures as JSON.")
+def bench(scenario, years, replications, parallel_reps, json_path) -> None:
+    """Measure speed: replications per second of the fast core and of the plain SimPy reference.
+
+    Prints a table; with --json writes kapsim_reps_per_s, reference_reps_per_s, speedup, events_per_s,
+    peak_memory_mb and the parallel figures to FILE. Writes nothing else.
+    """
+    import json
+
+    from sim.bench import benchmark
+
+    s = _load(scenario, (f"horizon.years={years}",))
+    figures = benchmark(s, replications, parallel_reps)
+    for key, value in figures.items():
+        click.echo(f"{key:32s} {value}")
+    if json_path:
+        from sim.outputs import atomic_text
+
+        atomic_text(Path(json_path), json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,241 @@
+"""Per-replication measures computed from the records of one run (numpy only; no SimPy here).
+
+Statistics cover the observation window [warm-up, end). Scopes: ``national``; a region; an institution.
+For arrivals, waits, queues and out-of-region placements a region means the youth's *home* region; for
+occupancy, places and admissions it means the region of the institution.
+
+Daily series are a census at the end of each observed day (the way institutions count occupied beds):
+occupancy and open places nationally and per institution, and the waiting list by placement type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.clock import DAYS_PER_YEAR, Clock
+from sim.network import Network
+from sim.records import Records
+from sim.schema import Scenario
+
+Key = tuple[str, str, str]  # (metric, scope, placement_type)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The names behind the vectors one replication returns, identical for every replication."""
+
+    keys: tuple[Key, ...]
+    series: tuple[tuple[str, str], ...]  # (measure, scope) of each daily series
+    days: int
+
+
+def _overlap(start: np.ndarray, stop: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.clip(np.minimum(stop, hi) - np.maximum(start, lo), 0.0, None)
+
+
+def _step_value(times: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Value of a right-continuous step function (changes at ``times``, sorted) at times ``at``."""
+    return values[np.searchsorted(times, at, side="right") - 1]
+
+
+def _step_integral(times: np.ndarray, values: np.ndarray, lo: float, hi: float) -> float:
+    edges = np.clip(np.append(times, hi), lo, hi)
+    return float(np.sum(values * np.diff(edges)))
+
+
+def _quantiles(x: np.ndarray) -> tuple[float, float]:
+    if x.size == 0:
+        return np.nan, np.nan
+    q = np.quantile(x, [0.5, 0.95])
+    return float(q[0]), float(q[1])
+
+
+def _share(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else np.nan
+
+
+class Measures:
+    """Computes the metric vector and daily series of one replication."""
+
+    def __init__(self, scenario: Scenario, network: Network, clock: Clock):
+        self.net = network
+        self.clock = clock
+        self.costs = scenario.costs
+        self.custody = np.array([t in scenario.costs.custody_types for t in network.types], dtype=bool)
+        self.unit_inst = np.array([u.institution for u in network.units], dtype=np.int64)
+        self.unit_region = np.array([u.region for u in network.units], dtype=np.int64)
+        self.inst_region = np.array(network.institution_region, dtype=np.int64)
+        self.days = int(round(clock.end - clock.warmup))
+        self.census = clock.warmup + np.arange(1, self.days + 1, dtype=float)
+        dummy = self._compute(None)
+        self.layout = Layout(keys=tuple(k for k, _ in dummy[0]), series=tuple(dummy[1]), days=self.days)
+
+    def __call__(self, records: Records) -> tuple[np.ndarray, np.ndarray]:
+        """(metric values in ``layout.keys`` order, daily series as int32 array [series, day])."""
+        pairs, _, daily = self._compute(records)
+        return np.array([v for _, v in pairs], dtype=float), daily
+
+    def _compute(self, rec: Records | None):
+        net, clock = self.net, self.clock
+        W, E = clock.warmup, clock.end
+        T = E - W
+        years = T / DAYS_PER_YEAR
+        n_types, n_inst = len(net.types), len(net.institutions)
+        out: list[tuple[Key, float]] = []
+
+        def put(metric: str, scope: str, ptype: str, value: float) -> None:
+            out.append(((metric, scope, ptype), float(value)))
+
+        if rec is None:  # layout only: run the same code on an empty replication
+            from sim.youths import Youths
+
+            e = np.empty(0)
+            ei = np.empty(0, dtype=np.int64)
+            rec = Records(
+                Youths(e, ei, ei, np.empty(0, dtype=bool), e, e),
+                e,
+                ei,
+                e,
+                e,
+                np.array([(0.0, u, p) for u, p in enumerate(net.initial_places)], dtype=float).reshape(-1, 3),
+                E,
+            )
+        y = rec.youths
+        a, typ, home = y.arrival, y.type, y.home
+        s, unit, left, wd = rec.admitted, rec.unit, rec.left, rec.withdrawn
+        placed = unit >= 0
+        inst = np.where(placed, self.unit_inst[np.maximum(unit, 0)], -1)
+        stay_end = np.where(np.isnan(left), np.inf, left)
+        q_end = np.where(placed, s, np.where(np.isnan(wd), np.inf, wd))
+        arrived_in = (a >= W) & (a < E)
+        admitted_in = placed & (s >= W) & (s < E)
+        withdrawn_in = (~np.isnan(wd)) & (wd >= W) & (wd < E)
+
+        # occupancy (place-days within the window), by institution and type
+        occ_days = np.where(placed, _overlap(np.where(placed, s, 0.0), stay_end, W, E), 0.0)
+        occ_it = np.bincount(
+            np.where(placed, inst * n_types + typ, 0), weights=occ_days, minlength=n_inst * n_types
+        ).reshape(n_inst, n_types)
+        queue_days = _overlap(a, q_end, W, E)
+
+        # open places per unit from the log (rows are in time order)
+        log = rec.open_log
+        open_days_unit = np.zeros(net.n_units)
+        open_steps = []
+        for u in range(net.n_units):
+            rows = log[log[:, 1] == u]
+            open_days_unit[u] = _step_integral(rows[:, 0], rows[:, 2], W, E)
+            open_steps.append((rows[:, 0], rows[:, 2]))
+        open_inst = np.bincount(self.unit_inst, weights=open_days_unit, minlength=n_inst)
+
+        type_names = list(net.types)
+        scopes_inst = [("national", np.ones(n_inst, bool))]
+        scopes_inst += [(r, self.inst_region == k) for k, r in enumerate(net.regions)]
+        scopes_inst += [(name, np.arange(n_inst) == k) for k, name in enumerate(net.institutions)]
+        scopes_home = [("national", np.ones_like(home, dtype=bool))]
+        scopes_home += [(r, home == k) for k, r in enumerate(net.regions)]
+
+        # arrivals, waits, queues: by home region
+        for scope, in_scope in scopes_home:
+            for k, ptype in [(-1, "all")] + list(enumerate(type_names)):
+                sel = in_scope & ((typ == k) if k >= 0 else True)
+                put("arrivals_per_year", scope, ptype, np.sum(sel & arrived_in) / years)
+                put("withdrawn_per_year", scope, ptype, np.sum(sel & withdrawn_in) / years)
+                put("queue_length_mean", scope, ptype, queue_days[sel].sum() / T)
+                if scope == "national":
+                    put("queue_length_max", scope, ptype, self._queue_max(a[sel], q_end[sel], W, E))
+                # waits of youths who arrived in the window: placed, or still waiting at the end (censored)
+                waited = sel & arrived_in & (placed | np.isnan(wd))
+                w = np.where(placed, s, E)[waited] - a[waited]
+                p50, p95 = _quantiles(w)
+                put("wait_days_mean", scope, ptype, w.mean() if w.size else np.nan)
+                put("wait_days_p50", scope, ptype, p50)
+                put("wait_days_p95", scope, ptype, p95)
+                put("p_wait_over_1_day", scope, ptype, np.mean(w > 1) if w.size else np.nan)
+                put("p_wait_over_7_days", scope, ptype, np.mean(w > 7) if w.size else np.nan)
+                adm = sel & admitted_in
+                away = adm & (self.unit_region[np.maximum(unit, 0)] != home)
+                put("out_of_region_share", scope, ptype, _share(np.sum(away), np.sum(adm)))
+
+        # occupancy, places, admissions: by institution's region / institution
+        adm_it = np.bincount(
+            np.where(admitted_in, inst * n_types + typ, 0),
+            weights=admitted_in.astype(float),
+            minlength=n_inst * n_types,
+        ).reshape(n_inst, n_types)
+        stay_in = admitted_in
+        for scope, m in scopes_inst:
+            occ = occ_it[m].sum(axis=0)
+            open_days = open_inst[m].sum()
+            put("occupancy_mean", scope, "all", occ.sum() / T)
+            put("places_open_mean", scope, "all", open_days / T)
+            put("utilisation", scope, "all", _share(occ.sum(), open_days))
+            put("idle_place_days_per_year", scope, "all", (open_days - occ.sum()) / years)
+            put("admissions_per_year", scope, "all", adm_it[m].sum() / years)
+            for k, ptype in enumerate(type_names):
+                put("occupancy_mean", scope, ptype, occ[k] / T)
+                put("admissions_per_year", scope, ptype, adm_it[m, k].sum() / years)
+        for k, ptype in [(-1, "all")] + list(enumerate(type_names)):
+            sel = stay_in & ((typ == k) if k >= 0 else True)
+            put("stay_days_mean", "national", ptype, y.stay[sel].mean() if sel.any() else np.nan)
+
+        # daily census
+        t = self.census
+        occ_census = np.zeros((n_inst, self.days), dtype=np.int64)
+        for k in range(n_inst):
+            sel = inst == k
+            occ_census[k] = np.searchsorted(np.sort(s[sel]), t, side="right") - np.searchsorted(
+                np.sort(stay_end[sel]), t, side="right"
+            )
+        open_census_unit = np.array([_step_value(tt, vv, t) for tt, vv in open_steps]).reshape(net.n_units, -1)
+        open_census = np.zeros((n_inst, self.days), dtype=np.int64)
+        np.add.at(open_census, self.unit_inst, open_census_unit.astype(np.int64))
+        queue_census = []
+        a_sorted_all = np.sort(a)
+        q_sorted_all = np.sort(q_end)
+        queue_census.append(
+            np.searchsorted(a_sorted_all, t, side="right") - np.searchsorted(q_sorted_all, t, side="right")
+        )
+        for k in range(n_types):
+            sel = typ == k
+            queue_census.append(
+                np.searchsorted(np.sort(a[sel]), t, side="right")
+                - np.searchsorted(np.sort(q_end[sel]), t, side="right")
+            )
+        occ_nat = occ_census.sum(axis=0)
+        open_nat = open_census.sum(axis=0)
+        put("days_full_share", "national", "all", np.mean(open_nat - occ_nat <= 0) if self.days else np.nan)
+
+        # money, kroner per year
+        c = self.costs
+        occupied_days = occ_it.sum()
+        idle_days = open_inst.sum() - occupied_days
+        custody_days = queue_days[self.custody[typ]].sum() if typ.size else 0.0
+        cost_occ = occupied_days * c.occupied_place_day / years
+        cost_idle = idle_days * c.empty_place_day / years
+        cost_custody = custody_days * c.custody_day / years
+        put("custody_days_per_year", "national", "all", custody_days / years)
+        put("cost_occupied_per_year", "national", "all", cost_occ)
+        put("cost_idle_per_year", "national", "all", cost_idle)
+        put("cost_custody_per_year", "national", "all", cost_custody)
+        put("cost_per_year", "national", "all", cost_occ + cost_idle + cost_custody)
+
+        series = [("occupancy", "national")] + [("occupancy", n) for n in net.institutions]
+        series += [("places_open", "national")] + [("places_open", n) for n in net.institutions]
+        series += [("queue", "all")] + [("queue", p) for p in type_names]
+        daily = np.vstack([occ_nat[None], occ_census, open_nat[None], open_census, np.array(queue_census)])
+        return out, series, daily.astype(np.int32)
+
+    @staticmethod
+    def _queue_max(a: np.ndarray, q_end: np.ndarray, W: float, E: float) -> float:
+        waited = q_end > a
+        a, q = a[waited], q_end[waited]
+        level_at_w = np.sum(a <= W) - np.sum(q <= W)
+        times = np.concatenate([a, q[np.isfinite(q)]])
+        delta = np.concatenate([np.ones(a.size), -np.ones(np.isfinite(q).sum())])
+        order = np.lexsort((delta, times))  # at equal times, leave before join
+        times, level = times[order], np.cumsum(delta[order])
+        inside = (times > W) & (times < E)
+        return float(max(level_at_w, level[inside].max() if inside.any() else 0))

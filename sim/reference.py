@@ -1,0 +1,110 @@
+"""The same model written the plain SimPy way: one process per youth. Kept only as a reference.
+
+It exists to check :mod:`sim.model` (both must give identical records on the same streams) and to measure
+how much the callback design gains (``kapsim bench``). Do not use it for studies: it is several times slower.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from sim.allocation import Allocation, WaitingList
+from sim.network import Network
+from sim.records import Records
+from sim.youths import Youths
+
+
+def run_reference(network: Network, youths: Youths, end: float) -> Records:
+    env = simpy.Environment()
+    allocation = Allocation(network)
+    waiting = WaitingList(network.priority)
+    n = len(youths)
+    admitted = [math.nan] * n
+    unit = [-1] * n
+    left = [math.nan] * n
+    withdrawn = [math.nan] * n
+    places = list(network.initial_places)
+    occupied = [0] * network.n_units
+    free = list(places)
+    offer: dict[int, simpy.Event] = {}
+    open_log: list[tuple[float, int, int]] = [(0.0, u, p) for u, p in enumerate(places)]
+    events = [0]
+
+    def eligible(u: int, y: int) -> bool:
+        return allocation.eligibility(u)[2 * int(youths.type[y]) + int(youths.high_security[y])]
+
+    def fill(u: int) -> None:
+        while free[u] > 0 and waiting.size:
+            j = waiting.first_eligible(lambda y: eligible(u, y))
+            if j < 0:
+                return
+            free[u] -= 1
+            occupied[u] += 1
+            unit[j] = u
+            offer.pop(j).succeed(u)
+
+    def youth(i: int):
+        k, hs, home = int(youths.type[i]), bool(youths.high_security[i]), int(youths.home[i])
+        events[0] += 1
+        u = allocation.choose(k, hs, home, free)
+        if u >= 0:
+            free[u] -= 1
+            occupied[u] += 1
+            unit[i] = u
+        else:
+            offer[i] = place = env.event()
+            waiting.push(i, k)
+            patience = float(youths.patience[i])
+            if patience == math.inf:
+                u = yield place
+            else:
+                result = yield place | env.timeout(patience)
+                if place not in result:
+                    events[0] += 1
+                    waiting.remove(i, k)
+                    del offer[i]
+                    withdrawn[i] = env.now
+                    return
+                u = result[place]
+        admitted[i] = env.now
+        yield env.timeout(float(youths.stay[i]))
+        events[0] += 1
+        left[i] = env.now
+        occupied[u] -= 1
+        if occupied[u] >= places[u]:
+            open_log.append((env.now, u, occupied[u]))
+            return
+        free[u] += 1
+        fill(u)
+
+    def arrivals():
+        times = youths.arrival.tolist()
+        for i, t in enumerate(times):
+            yield env.timeout(t - env.now)
+            env.process(youth(i))
+
+    def change(day: float, u: int, new: int):
+        yield env.timeout(day)
+        events[0] += 1
+        places[u] = new
+        free[u] = max(new - occupied[u], 0)
+        open_log.append((env.now, u, max(new, occupied[u])))
+        fill(u)
+
+    env.process(arrivals())
+    for day, u, new in network.changes:
+        env.process(change(day, u, new))
+    env.run(until=end)
+    return Records(
+        youths=youths,
+        admitted=np.array(admitted),
+        unit=np.array(unit, dtype=np.int64),
+        left=np.array(left),
+        withdrawn=np.array(withdrawn),
+        open_log=np.array(open_log, dtype=float).reshape(-1, 3),
+        end=end,
+        events=events[0],
+    )

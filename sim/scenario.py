@@ -1,0 +1,246 @@
+"""Loading scenario files: safe YAML, ``extends:`` chains, ``--set`` overrides and clear errors.
+
+Every error names the file a value came from, the dotted key path and what is wrong, e.g.::
+
+    scenarios/flex.yaml: placement_types.social.demand.per_yaer: unknown key (did you mean 'per_year'?)
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from sim.schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: file not found"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read file ({exc.strerror})"]) from None
+    try:
+        data = yaml.safe_load(text)  # safe loader only: a scenario file can never run code
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([f"{path}: not valid YAML{where}: {problem}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: a scenario file must be a mapping of keys, not {type(data).__name__}"])
+    return data
+
+
+def _merge(base: Any, override: Any, origin: dict[str, str], path: str, source: str) -> Any:
+    """Deep-merge ``override`` into ``base``; mappings merge, everything else replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        merged = dict(base)
+        for key, value in override.items():
+            sub = f"{path}.{key}" if path else str(key)
+            merged[key] = _merge(base.get(key), value, origin, sub, source) if key in base else value
+            if key not in base:
+                _mark(value, origin, sub, source)
+        return merged
+    _mark(override, origin, path, source)
+    return copy.deepcopy(override)
+
+
+def _mark(value: Any, origin: dict[str, str], path: str, source: str) -> None:
+    origin[path] = source
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _mark(sub, origin, f"{path}.{key}" if path else str(key), source)
+
+
+def _load_chain(path: Path, origin: dict[str, str], seen: tuple[Path, ...]) -> dict[str, Any]:
+    path = path.resolve()
+    if path in seen:
+        loop = " -> ".join(str(p) for p in (*seen, path))
+        raise ScenarioError([f"{seen[-1]}: extends: loop of 'extends' ({loop})"])
+    raw = _read_yaml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        _mark(raw, origin, "", str(path))
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError([f"{path}: extends: must be a file name, got {type(parent).__name__}"])
+    target = (path.parent / parent).resolve()
+    if not target.is_file():
+        raise ScenarioError([f"{path}: extends: unknown scenario '{parent}' (no file {target})"])
+    base = _load_chain(target, origin, (*seen, path))
+    return _merge(base, raw, origin, "", str(path))
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``a.b.c=value`` into a key path and a YAML-parsed value."""
+    if "=" not in text:
+        raise ScenarioError([f"--set {text}: expected KEY.PATH=VALUE"])
+    key, _, value = text.partition("=")
+    keys = [k for k in key.strip().split(".")]
+    if not all(keys):
+        raise ScenarioError([f"--set {text}: empty key in path '{key}'"])
+    try:
+        parsed = yaml.safe_load(value) if value.strip() else ""
+    except yaml.YAMLError:
+        parsed = value
+    return keys, parsed
+
+
+def apply_override(data: dict[str, Any], keys: list[str], value: Any, origin: dict[str, str], label: str) -> None:
+    node = data
+    for i, key in enumerate(keys[:-1]):
+        child = node.get(key)
+        if child is None:
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            raise ScenarioError([f"{label}: {'.'.join(keys[: i + 1])} is not a mapping, cannot set a key inside it"])
+        node = child
+    node[keys[-1]] = value
+    _mark(value, origin, ".".join(keys), label)
+
+
+def _origin_of(path: str, origin: dict[str, str], default: str) -> str:
+    parts = path.split(".") if path else []
+    while parts:
+        joined = ".".join(parts)
+        if joined in origin:
+            return origin[joined]
+        parts.pop()
+    return origin.get("", default)
+
+
+def _inner_model(annotation: Any) -> Any:
+    import typing
+
+    stack = [annotation]
+    while stack:
+        a = stack.pop()
+        if isinstance(a, type) and issubclass(a, BaseModel):
+            return a
+        stack.extend(typing.get_args(a))
+    return None
+
+
+def _friendly(err: dict[str, Any], data: dict[str, Any]) -> tuple[str, str]:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-after")))
+    path = ".".join(str(p) for p in loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        known = _lookup_fields(loc, data)
+        guess = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else (f" (known keys: {', '.join(known)})" if known else "")
+        return path, f"unknown key{hint}"
+    if kind == "literal_error":
+        return path, f"unknown value {err.get('input')!r}: {err['msg'].replace('Input should be ', 'expected ')}"
+    if kind == "missing":
+        return path, "required key is missing"
+    if kind in ("int_type", "int_from_float"):
+        return path, f"must be a whole number, got {err.get('input')!r}"
+    msg = err["msg"].removeprefix("Value error, ")
+    return path, msg[0].lower() + msg[1:] if msg else msg
+
+
+def _lookup_fields(loc: tuple[Any, ...], data: dict[str, Any]) -> list[str]:
+    from sim import schema
+
+    model: Any = schema.Scenario
+    for part in loc[:-1]:
+        fields = getattr(model, "model_fields", None)
+        if fields is not None:
+            if part not in fields:
+                return []
+            model = fields[part].annotation
+            inner = _inner_model(model)
+            # dict[str, Model]: the next part is a free key, skip it
+            import typing
+
+            origin = typing.get_origin(model)
+            if origin is dict:
+                model = ("mapping", inner)
+            else:
+                model = inner
+        elif isinstance(model, tuple):
+            model = model[1]
+        else:
+            return []
+    fields = getattr(model, "model_fields", None)
+    return list(fields) if fields else []
+
+
+def validate_data(data: dict[str, Any], origin: dict[str, str], default_source: str) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path, msg = _friendly(err, data)
+            source = _origin_of(path, origin, default_source)
+            problems.append(f"{source}: {path or '(top level)'}: {msg}")
+        raise ScenarioError(problems) from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read, merge (``extends``), override (``--set``) and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        with one line per problem, naming the file, the key path and the problem.
+    """
+    path = Path(path)
+    origin: dict[str, str] = {}
+    data = _load_chain(path, origin, ())
+    display = {str(path.resolve()): str(path)}
+    for item in overrides:
+        keys, value = parse_override(item)
+        apply_override(data, keys, value, origin, f"--set {item}")
+    origin = {k: display.get(v, _short(v)) for k, v in origin.items()}
+    return validate_data(data, origin, str(path))
+
+
+def _short(source: str) -> str:
+    try:
+        return str(Path(source).relative_to(Path.cwd()))
+    except ValueError:
+        return source
+
+
+def resolved_dict(scenario: Scenario) -> dict[str, Any]:
+    """The fully merged scenario as plain data (dates as ISO strings), for YAML output and hashing."""
+    return json.loads(scenario.model_dump_json())
+
+
+def resolved_yaml(scenario: Scenario) -> str:
+    return yaml.safe_dump(resolved_dict(scenario), sort_keys=False, allow_unicode=True)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the resolved scenario (canonical JSON), which identifies its results."""
+    canonical = json.dumps(resolved_dict(scenario), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def with_horizon(scenario: Scenario, **changes: Any) -> Scenario:
+    """A copy of the scenario with horizon fields replaced (e.g. replications or seed from the CLI)."""
+    data = resolved_dict(scenario)
+    data["horizon"].update({k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in changes.items()})
+    return validate_data(data, {}, "command line")

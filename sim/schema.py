@@ -1,0 +1,198 @@
+"""The scenario schema: what a scenario file may say, and the checks on it.
+
+Every model reads its inputs from these classes, never from raw YAML. Unknown keys are refused
+(``extra="forbid"``) so a typo cannot silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+PLACEMENT_TYPES: tuple[str, ...] = ("remand", "sentence", "social")
+PlacementTypeName = Literal["remand", "sentence", "social"]
+
+Places = Annotated[StrictInt, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Horizon(Strict):
+    """Simulated period. Statistics cover ``start`` to ``start + years``; the warm-up runs before it."""
+
+    start: dt.date = dt.date(2025, 1, 1)
+    years: Annotated[float, Field(gt=0, le=100)] = 10
+    warmup_days: Annotated[float, Field(ge=0)] = 365
+    replications: Annotated[StrictInt, Field(ge=2)] = 100
+    seed: Annotated[StrictInt, Field(ge=0)] = 20241
+
+
+class CapacityChange(Strict):
+    """A planned change of a unit's places on a date: ``places`` sets the number, ``add`` changes it."""
+
+    date: dt.date
+    places: Places | None = None
+    add: StrictInt | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CapacityChange:
+        if (self.places is None) == (self.add is None):
+            raise ValueError("give exactly one of 'places' (new number) or 'add' (change, may be negative)")
+        return self
+
+
+class Unit(Strict):
+    places: Places
+    high_security: StrictBool = False
+    accepts: list[PlacementTypeName] = Field(default_factory=lambda: list(PLACEMENT_TYPES), min_length=1)
+    changes: list[CapacityChange] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _never_negative(self) -> Unit:
+        places = self.places
+        for i, change in enumerate(sorted(self.changes, key=lambda c: c.date)):
+            places = change.places if change.places is not None else places + change.add
+            if places < 0:
+                raise ValueError(f"changes[{i}] on {change.date} would leave {places} places (below zero)")
+        return self
+
+
+class Institution(Strict):
+    region: str
+    units: dict[str, Unit] = Field(min_length=1)
+
+
+class Seasonality(Strict):
+    """Either twelve monthly factors (rescaled to average 1) or a cosine with amplitude and peak month."""
+
+    monthly: list[PositiveFloat] | None = None
+    amplitude: Annotated[float, Field(ge=0, lt=1)] | None = None
+    peak_month: Annotated[StrictInt, Field(ge=1, le=12)] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Seasonality:
+        if self.monthly is not None:
+            if self.amplitude is not None or self.peak_month is not None:
+                raise ValueError("give either 'monthly' or 'amplitude' with 'peak_month', not both")
+            if len(self.monthly) != 12:
+                raise ValueError(f"'monthly' needs twelve factors (January to December), got {len(self.monthly)}")
+        elif self.amplitude is None or self.peak_month is None:
+            raise ValueError("give either 'monthly' (twelve factors) or both 'amplitude' and 'peak_month'")
+        return self
+
+
+class Demand(Strict):
+    per_year: NonNegFloat
+    growth: Annotated[float, Field(gt=-1)] = 0.0
+    seasonality: Seasonality | None = None
+    dispersion: NonNegFloat = 0.0
+    regions: dict[str, Share]
+    high_security_share: Share = 0.0
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Demand:
+        total = sum(self.regions.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"'regions' shares must sum to 1, they sum to {total:.6g}")
+        return self
+
+
+DistributionName = Literal["lognormal", "gamma", "weibull", "exponential", "empirical"]
+
+
+class Duration(Strict):
+    """A positive random duration in days, given by its mean and coefficient of variation."""
+
+    distribution: DistributionName
+    mean: PositiveFloat | None = None
+    cv: PositiveFloat | None = None
+    observed: list[PositiveFloat] | None = None
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Duration:
+        d = self.distribution
+        if d == "empirical":
+            if not self.observed or len(self.observed) < 2:
+                raise ValueError("an 'empirical' distribution needs 'observed': a list of at least two stays in days")
+            if self.cv is not None:
+                raise ValueError("an 'empirical' distribution takes its spread from 'observed'; remove 'cv'")
+            return self
+        if self.observed is not None:
+            raise ValueError(f"'observed' is only for the 'empirical' distribution, not '{d}'")
+        if self.mean is None:
+            raise ValueError(f"the '{d}' distribution needs 'mean' (days)")
+        if d == "exponential":
+            if self.cv not in (None, 1.0):
+                raise ValueError("the 'exponential' distribution has cv 1; remove 'cv' or choose another distribution")
+        elif self.cv is None:
+            raise ValueError(f"the '{d}' distribution needs 'cv' (standard deviation / mean)")
+        if d == "weibull" and not 0.05 <= self.cv <= 10:
+            raise ValueError("a 'weibull' cv must lie between 0.05 and 10")
+        return self
+
+
+class Stay(Duration):
+    drift: Annotated[float, Field(gt=-1)] = 0.0
+
+
+class PlacementType(Strict):
+    priority: StrictInt = 1
+    demand: Demand
+    stay: Stay
+    withdrawal: Duration | None = None
+
+
+class Allocation(Strict):
+    nearest: dict[str, list[str]] = Field(default_factory=dict)
+    high_security_units_take_ordinary: StrictBool = False
+
+
+class Costs(Strict):
+    """Kroner per day."""
+
+    occupied_place_day: NonNegFloat = 0.0
+    empty_place_day: NonNegFloat = 0.0
+    custody_day: NonNegFloat = 0.0
+    custody_types: list[PlacementTypeName] = Field(default_factory=lambda: ["remand", "sentence"])
+
+
+class Scenario(Strict):
+    name: str = "scenario"
+    description: str = ""
+    horizon: Horizon = Horizon()
+    regions: list[str] = Field(min_length=1)
+    institutions: dict[str, Institution] = Field(min_length=1)
+    placement_types: dict[PlacementTypeName, PlacementType] = Field(min_length=1)
+    allocation: Allocation = Allocation()
+    costs: Costs = Costs()
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        errors: list[str] = []
+        known = set(self.regions)
+        if len(known) != len(self.regions):
+            errors.append("regions: a region is listed twice")
+
+        def region_ok(where: str, name: str) -> None:
+            if name not in known:
+                errors.append(f"{where}: unknown region '{name}' (regions are {', '.join(self.regions)})")
+
+        for iname, inst in self.institutions.items():
+            region_ok(f"institutions.{iname}.region", inst.region)
+        for tname, ptype in self.placement_types.items():
+            for r in ptype.demand.regions:
+                region_ok(f"placement_types.{tname}.demand.regions", r)
+        for r, order in self.allocation.nearest.items():
+            region_ok("allocation.nearest", r)
+            for other in order:
+                region_ok(f"allocation.nearest.{r}", other)
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
