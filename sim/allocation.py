@@ -54,7 +54,7 @@ class Allocation:
     def __init__(self, network: Network):
         n_types = len(network.types)
         n_regions = len(network.regions)
-        self._groups = {
+        self.groups = {
             (k, hs, home): network.candidate_groups(k, hs, home)
             for k in range(n_types)
             for hs in (False, True)
@@ -66,7 +66,7 @@ class Allocation:
 
     def choose(self, type_index: int, high_security: bool, home: int, free: Sequence[int]) -> int:
         """The unit to place this youth in now, or -1 if no eligible place is free."""
-        for group in self._groups[type_index, high_security, home]:
+        for group in self.groups[type_index, high_security, home]:
             best, most = -1, 0
             for u in group:
                 if free[u] > most:

@@ -45,11 +45,22 @@ def _step_integral(times: np.ndarray, values: np.ndarray, lo: float, hi: float) 
     return float(np.sum(values * np.diff(edges)))
 
 
-def _quantiles(x: np.ndarray) -> tuple[float, float]:
-    if x.size == 0:
-        return np.nan, np.nan
-    q = np.quantile(x, [0.5, 0.95])
-    return float(q[0]), float(q[1])
+def _group_quantiles(values: np.ndarray, groups: np.ndarray, n_groups: int, qs=(0.5, 0.95)) -> np.ndarray:
+    """[group, q] quantiles (numpy's default linear interpolation) of values by group; NaN if empty."""
+    order = np.lexsort((values, groups))
+    v, g = values[order], groups[order]
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    out = np.full((n_groups, len(qs)), np.nan)
+    has = counts > 0
+    for j, q in enumerate(qs):
+        pos = q * (counts[has] - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, counts[has] - 1)
+        frac = pos - lo
+        base = starts[has]
+        out[has, j] = v[base + lo] * (1 - frac) + v[base + hi] * frac
+    return out
 
 
 def _share(numerator: float, denominator: float) -> float:
@@ -137,27 +148,59 @@ class Measures:
         scopes_home = [("national", np.ones_like(home, dtype=bool))]
         scopes_home += [(r, home == k) for k, r in enumerate(net.regions)]
 
-        # arrivals, waits, queues: by home region
-        for scope, in_scope in scopes_home:
+        # arrivals, waits, queues: by home region. Sums per (home region, type) cell, then added up to
+        # the coarser scopes; quantiles per group from one sort.
+        n_regions = len(net.regions)
+        cell = home * n_types + typ
+        n_cells = n_regions * n_types
+        waited = arrived_in & (placed | np.isnan(wd))  # placed, or still waiting at the end (censored)
+        wait = np.where(placed, s, E) - a
+        away = admitted_in & (self.unit_region[np.maximum(unit, 0)] != home)
+        sums = {
+            "arrivals": np.bincount(cell, arrived_in, n_cells),
+            "withdrawn": np.bincount(cell, withdrawn_in, n_cells),
+            "queue_days": np.bincount(cell, queue_days, n_cells),
+            "waits": np.bincount(cell, waited, n_cells),
+            "wait_sum": np.bincount(cell, np.where(waited, wait, 0.0), n_cells),
+            "over_1": np.bincount(cell, waited & (wait > 1), n_cells),
+            "over_7": np.bincount(cell, waited & (wait > 7), n_cells),
+            "admitted": np.bincount(cell, admitted_in, n_cells),
+            "away": np.bincount(cell, away, n_cells),
+        }
+        sums = {k: v.reshape(n_regions, n_types) for k, v in sums.items()}
+        w_cell = cell[waited]
+        w_val = wait[waited]
+        quant = {
+            "cell": _group_quantiles(w_val, w_cell, n_cells).reshape(n_regions, n_types, 2),
+            "region": _group_quantiles(w_val, w_cell // n_types, n_regions),
+            "type": _group_quantiles(w_val, w_cell % n_types, n_types),
+            "all": _group_quantiles(w_val, np.zeros_like(w_cell), 1)[0],
+        }
+        scopes = [("national", slice(None))] + [(r, h) for h, r in enumerate(net.regions)]
+        for scope, h in scopes:
             for k, ptype in [(-1, "all")] + list(enumerate(type_names)):
-                sel = in_scope & ((typ == k) if k >= 0 else True)
-                put("arrivals_per_year", scope, ptype, np.sum(sel & arrived_in) / years)
-                put("withdrawn_per_year", scope, ptype, np.sum(sel & withdrawn_in) / years)
-                put("queue_length_mean", scope, ptype, queue_days[sel].sum() / T)
+                col = slice(None) if k < 0 else k
+
+                def total(name: str, h=h, col=col) -> float:
+                    return float(sums[name][h, col].sum())
+
                 if scope == "national":
+                    q = quant["all"] if k < 0 else quant["type"][k]
+                else:
+                    q = quant["region"][h] if k < 0 else quant["cell"][h, k]
+                n_w = total("waits")
+                put("arrivals_per_year", scope, ptype, total("arrivals") / years)
+                put("withdrawn_per_year", scope, ptype, total("withdrawn") / years)
+                put("queue_length_mean", scope, ptype, total("queue_days") / T)
+                if scope == "national":
+                    sel = slice(None) if k < 0 else (typ == k)
                     put("queue_length_max", scope, ptype, self._queue_max(a[sel], q_end[sel], W, E))
-                # waits of youths who arrived in the window: placed, or still waiting at the end (censored)
-                waited = sel & arrived_in & (placed | np.isnan(wd))
-                w = np.where(placed, s, E)[waited] - a[waited]
-                p50, p95 = _quantiles(w)
-                put("wait_days_mean", scope, ptype, w.mean() if w.size else np.nan)
-                put("wait_days_p50", scope, ptype, p50)
-                put("wait_days_p95", scope, ptype, p95)
-                put("p_wait_over_1_day", scope, ptype, np.mean(w > 1) if w.size else np.nan)
-                put("p_wait_over_7_days", scope, ptype, np.mean(w > 7) if w.size else np.nan)
-                adm = sel & admitted_in
-                away = adm & (self.unit_region[np.maximum(unit, 0)] != home)
-                put("out_of_region_share", scope, ptype, _share(np.sum(away), np.sum(adm)))
+                put("wait_days_mean", scope, ptype, _share(total("wait_sum"), n_w))
+                put("wait_days_p50", scope, ptype, q[0])
+                put("wait_days_p95", scope, ptype, q[1])
+                put("p_wait_over_1_day", scope, ptype, _share(total("over_1"), n_w))
+                put("p_wait_over_7_days", scope, ptype, _share(total("over_7"), n_w))
+                put("out_of_region_share", scope, ptype, _share(total("away"), total("admitted")))
 
         # occupancy, places, admissions: by institution's region / institution
         adm_it = np.bincount(

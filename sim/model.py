@@ -1,22 +1,41 @@
 """The SimPy model, written for speed: events with callbacks, no process per youth.
 
-A youth is four numbers in arrays, not a generator. Arrivals are a chain of timeouts (one pending at a
-time, so the event heap stays small); each placement schedules its own departure; a withdrawal timeout is
-scheduled only for youths who wait. :mod:`sim.reference` is the same model written the plain SimPy way
+A youth is a row of numbers in lists, not a generator. Arrival times are known before the run (see
+:mod:`sim.youths`), so the run loop merges that sorted stream with SimPy's event queue instead of pushing
+every arrival through the heap; each placement schedules its own departure as a SimPy event, and a
+withdrawal event is scheduled only for youths who wait. At equal times queued events go first (a place
+freed at time t is free for a youth arriving at t). :mod:`sim.reference` is the same model written the plain SimPy way
 (one process per youth) and must give identical records on the same streams.
+
+The inner loop avoids attribute look-ups and helper calls on purpose (see ``kapsim bench``): events are
+:class:`simpy.Event` objects carrying the youth's index as their value, pushed onto the environment's
+event queue exactly as :meth:`simpy.Environment.schedule` does, and :meth:`Model.run` steps the queue like
+:meth:`simpy.Environment.run` without its per-step method calls (same order: time, priority, insertion).
 """
 
 from __future__ import annotations
 
 import math
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.allocation import Allocation, WaitingList
 from sim.network import Network
 from sim.records import Records
 from sim.youths import Youths
+
+
+class Call(simpy.Event):
+    """An already-triggered event that calls one callback when the environment reaches it."""
+
+    def __init__(self, env: simpy.Environment, value, callback):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = value
+        self._ok = True
 
 
 class Model:
@@ -33,11 +52,11 @@ class Model:
         # plain lists: indexing them in the event loop is several times faster than numpy scalars
         self._arrival = youths.arrival.tolist()
         self._type = youths.type.tolist()
-        self._hs = youths.high_security.tolist()
-        self._home = youths.home.tolist()
-        self._key = [2 * k + h for k, h in zip(self._type, self._hs)]
+        self._key = (2 * youths.type + youths.high_security).tolist()
         self._stay = youths.stay.tolist()
         self._patience = youths.patience.tolist()
+        groups = self.allocation.groups
+        self._groups = [groups[k] for k in zip(self._type, youths.high_security.tolist(), youths.home.tolist())]
         self.admitted = [math.nan] * n
         self.unit = [-1] * n
         self.left = [math.nan] * n
@@ -48,17 +67,43 @@ class Model:
         self.free = list(self.places)
         self._elig = [self.allocation.eligibility(u) for u in range(network.n_units)]
         self.open_log: list[tuple[float, int, int]] = [(0.0, u, p) for u, p in enumerate(self.places)]
-        self._next = 0
-        self.events = 0
+        self._departures = 0
+        self._withdrawals = 0
+
+    def _at(self, delay: float, value, callback) -> None:
+        """Schedule ``callback(event)`` after ``delay`` days, with ``event.value == value``."""
+        env = self.env
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), Call(env, value, callback)))
 
     # --- scheduling -----------------------------------------------------------------------------
     def run(self) -> Records:
-        env = self.env
-        if self._arrival:
-            env.timeout(self._arrival[0]).callbacks.append(self._on_arrival)
+        env, end = self.env, self.end
         for day, u, places in self.network.changes:
-            env.timeout(day, value=(u, places)).callbacks.append(self._on_change)
-        env.run(until=self.end)
+            self._at(day, (u, places), self._on_change)
+        queue = env._queue
+        arrivals = self._arrival
+        n = len(arrivals)
+        i = 0
+        next_arrival = arrivals[0] if n else math.inf
+        arrive = self._arrive
+        while True:
+            if queue and queue[0][0] <= next_arrival:
+                if queue[0][0] >= end:
+                    break
+                env._now, _, _, event = heappop(queue)
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):
+                    raise event._value
+            else:
+                if next_arrival >= end:
+                    break
+                env._now = next_arrival
+                arrive(i, next_arrival)
+                i += 1
+                next_arrival = arrivals[i] if i < n else math.inf
+        env._now = end
         return Records(
             youths=self.youths,
             admitted=np.array(self.admitted),
@@ -67,74 +112,82 @@ class Model:
             withdrawn=np.array(self.withdrawn),
             open_log=np.array(self.open_log, dtype=float).reshape(-1, 3),
             end=self.end,
-            events=self.events,
+            events=len(self._arrival) + self._departures + self._withdrawals + len(self.network.changes),
         )
 
     # --- events ---------------------------------------------------------------------------------
-    def _on_arrival(self, event: simpy.Event) -> None:
-        env = self.env
-        now = env.now
-        i = self._next
-        self._next = i + 1
-        self.events += 1
-        if self._next < len(self._arrival):
-            env.timeout(self._arrival[self._next] - now).callbacks.append(self._on_arrival)
-        u = self.allocation.choose(self._type[i], self._hs[i], self._home[i], self.free)
-        if u >= 0:
-            self._admit(i, u, now)
-            return
+    def _arrive(self, i: int, now: float) -> None:
+        # allocation (see Allocation.choose, inlined): home region first, most free places within a region
+        free = self.free
+        for group in self._groups[i]:
+            best, most = -1, 0
+            for u in group:
+                if free[u] > most:
+                    best, most = u, free[u]
+            if best >= 0:
+                free[best] -= 1
+                self.occupied[best] += 1
+                self.admitted[i] = now
+                self.unit[i] = best
+                self._at(self._stay[i], i, self._on_departure)
+                return
         self.waiting.push(i, self._type[i])
         self._waiting_flag[i] = True
         patience = self._patience[i]
         if patience != math.inf:
-            env.timeout(patience, value=i).callbacks.append(self._on_withdrawal)
-
-    def _admit(self, i: int, u: int, now: float) -> None:
-        self.occupied[u] += 1
-        self.free[u] -= 1
-        self.admitted[i] = now
-        self.unit[i] = u
-        self.env.timeout(self._stay[i], value=i).callbacks.append(self._on_departure)
+            self._at(patience, i, self._on_withdrawal)
 
     def _on_departure(self, event: simpy.Event) -> None:
         i = event._value
         u = self.unit[i]
-        now = self.env.now
-        self.events += 1
+        now = self.env._now
+        self._departures += 1
         self.left[i] = now
-        self.occupied[u] -= 1
-        if self.occupied[u] >= self.places[u]:
+        occupied = self.occupied[u] - 1
+        self.occupied[u] = occupied
+        if occupied >= self.places[u]:
             # a closure is waiting for this place: it closes instead of being refilled
-            self.open_log.append((now, u, self.occupied[u]))
+            self.open_log.append((now, u, occupied))
             return
+        if self.waiting.size:
+            elig = self._elig[u]
+            key = self._key
+            j = self.waiting.first_eligible(lambda y: elig[key[y]])
+            if j >= 0:
+                self._waiting_flag[j] = False
+                self.occupied[u] = occupied + 1
+                self.admitted[j] = now
+                self.unit[j] = u
+                self._at(self._stay[j], j, self._on_departure)
+                return
         self.free[u] += 1
-        self._fill(u, now)
 
     def _fill(self, u: int, now: float) -> None:
         """Give the free places of unit ``u`` to the first eligible youths on the waiting list."""
         elig = self._elig[u]
         key = self._key
-        flag = self._waiting_flag
         while self.free[u] > 0 and self.waiting.size:
             j = self.waiting.first_eligible(lambda y: elig[key[y]])
             if j < 0:
                 return
-            flag[j] = False
-            self._admit(j, u, now)
+            self._waiting_flag[j] = False
+            self.free[u] -= 1
+            self.occupied[u] += 1
+            self.admitted[j] = now
+            self.unit[j] = u
+            self._at(self._stay[j], j, self._on_departure)
 
     def _on_withdrawal(self, event: simpy.Event) -> None:
         i = event._value
-        if not self._waiting_flag[i]:
-            return
-        self.events += 1
-        self._waiting_flag[i] = False
-        self.waiting.remove(i, self._type[i])
-        self.withdrawn[i] = self.env.now
+        if self._waiting_flag[i]:
+            self._waiting_flag[i] = False
+            self._withdrawals += 1
+            self.waiting.remove(i, self._type[i])
+            self.withdrawn[i] = self.env._now
 
     def _on_change(self, event: simpy.Event) -> None:
         u, places = event._value
-        now = self.env.now
-        self.events += 1
+        now = self.env._now
         self.places[u] = places
         self.free[u] = places - self.occupied[u] if places > self.occupied[u] else 0
         self.open_log.append((now, u, max(places, self.occupied[u])))
