@@ -18,6 +18,7 @@ from sim.clock import DAYS_PER_YEAR, Clock
 from sim.network import Network
 from sim.records import Records
 from sim.schema import Scenario
+from sim.youths import Youths
 
 Key = tuple[str, str, str]  # (metric, scope, placement_type)
 
@@ -100,19 +101,9 @@ class Measures:
             out.append(((metric, scope, ptype), float(value)))
 
         if rec is None:  # layout only: run the same code on an empty replication
-            from sim.youths import Youths
-
-            e = np.empty(0)
-            ei = np.empty(0, dtype=np.int64)
-            rec = Records(
-                Youths(e, ei, ei, np.empty(0, dtype=bool), e, e),
-                e,
-                ei,
-                e,
-                e,
-                np.array([(0.0, u, p) for u, p in enumerate(net.initial_places)], dtype=float).reshape(-1, 3),
-                E,
-            )
+            e, ei = np.empty(0), np.empty(0, dtype=np.int64)
+            log = np.array([(0.0, u, p) for u, p in enumerate(net.initial_places)], dtype=float).reshape(-1, 3)
+            rec = Records(Youths.empty(), e, ei, e, e, log, E)
         y = rec.youths
         a, typ, home = y.arrival, y.type, y.home
         s, unit, left, wd = rec.admitted, rec.unit, rec.left, rec.withdrawn

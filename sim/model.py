@@ -55,6 +55,9 @@ class Model:
         self._key = (2 * youths.type + youths.high_security).tolist()
         self._stay = youths.stay.tolist()
         self._patience = youths.patience.tolist()
+        start_unit = youths.start_unit.tolist()
+        self._placed_at_start = [(i, u) for i, u in enumerate(start_unit) if u >= 0]
+        self._stream = [i for i, u in enumerate(start_unit) if u < 0]
         groups = self.allocation.groups
         self._groups = [groups[k] for k in zip(self._type, youths.high_security.tolist(), youths.home.tolist())]
         self.admitted = [math.nan] * n
@@ -80,10 +83,13 @@ class Model:
         env, end = self.env, self.end
         for day, u, places in self.network.changes:
             self._at(day, (u, places), self._on_change)
+        for i, u in self._placed_at_start:
+            self._place_at_start(i, u)
         queue = env._queue
-        arrivals = self._arrival
+        arrivals = [max(self._arrival[i], 0.0) for i in self._stream]  # those waiting at start come at 0
+        stream = self._stream
         n = len(arrivals)
-        i = 0
+        k = 0
         next_arrival = arrivals[0] if n else math.inf
         arrive = self._arrive
         while True:
@@ -100,9 +106,9 @@ class Model:
                 if next_arrival >= end:
                     break
                 env._now = next_arrival
-                arrive(i, next_arrival)
-                i += 1
-                next_arrival = arrivals[i] if i < n else math.inf
+                arrive(stream[k], next_arrival)
+                k += 1
+                next_arrival = arrivals[k] if k < n else math.inf
         env._now = end
         return Records(
             youths=self.youths,
@@ -135,7 +141,18 @@ class Model:
         self._waiting_flag[i] = True
         patience = self._patience[i]
         if patience != math.inf:
-            self._at(patience, i, self._on_withdrawal)
+            arrived = self._arrival[i]
+            self._at(patience if arrived == now else arrived + patience - now, i, self._on_withdrawal)
+
+    def _place_at_start(self, i: int, u: int) -> None:
+        """A youth already in unit ``u`` on the start date (may exceed its places: they then drain)."""
+        self.occupied[u] += 1
+        self.free[u] = max(self.places[u] - self.occupied[u], 0)
+        if self.occupied[u] > self.places[u]:
+            self.open_log.append((0.0, u, self.occupied[u]))
+        self.admitted[i] = self._arrival[i]
+        self.unit[i] = u
+        self._at(self._arrival[i] + self._stay[i], i, self._on_departure)
 
     def _on_departure(self, event: simpy.Event) -> None:
         i = event._value

@@ -39,6 +39,14 @@ class Network:
     def n_units(self) -> int:
         return len(self.units)
 
+    def unit_index(self, institution: str, unit: str | None = None) -> int:
+        """Index of a unit by institution and unit name (the only unit if ``unit`` is None)."""
+        i = self.institutions.index(institution)
+        mine = [k for k, u in enumerate(self.units) if u.institution == i]
+        if unit is None:
+            return mine[0]
+        return next(k for k in mine if self.units[k].name == f"{institution}/{unit}")
+
     def eligible(self, unit: int, type_index: int, high_security: bool) -> bool:
         """May a youth of this type and security need use this unit?"""
         u = self.units[unit]

@@ -50,7 +50,16 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
         k, hs, home = int(youths.type[i]), bool(youths.high_security[i]), int(youths.home[i])
         events[0] += 1
         u = allocation.choose(k, hs, home, free)
-        if u >= 0:
+        if youths.start_unit[i] >= 0:  # already placed on the start date
+            u = int(youths.start_unit[i])
+            occupied[u] += 1
+            free[u] = max(places[u] - occupied[u], 0)
+            if occupied[u] > places[u]:
+                open_log.append((0.0, u, occupied[u]))
+            unit[i] = u
+            admitted[i] = float(youths.arrival[i])
+            yield env.timeout(admitted[i] + float(youths.stay[i]))
+        elif u >= 0:
             free[u] -= 1
             occupied[u] += 1
             unit[i] = u
@@ -58,6 +67,9 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
             offer[i] = place = env.event()
             waiting.push(i, k)
             patience = float(youths.patience[i])
+            arrived = float(youths.arrival[i])
+            if arrived != env.now:  # waiting since before the start date
+                patience = arrived + patience - env.now
             if patience == math.inf:
                 u = yield place
             else:
@@ -69,8 +81,9 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
                     withdrawn[i] = env.now
                     return
                 u = result[place]
-        admitted[i] = env.now
-        yield env.timeout(float(youths.stay[i]))
+        if youths.start_unit[i] < 0:
+            admitted[i] = env.now
+            yield env.timeout(float(youths.stay[i]))
         events[0] += 1
         left[i] = env.now
         occupied[u] -= 1
@@ -81,9 +94,10 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
         fill(u)
 
     def arrivals():
-        times = youths.arrival.tolist()
-        for i, t in enumerate(times):
-            yield env.timeout(t - env.now)
+        for i in np.flatnonzero(youths.start_unit >= 0).tolist():
+            env.process(youth(i))
+        for i in np.flatnonzero(youths.start_unit < 0).tolist():
+            yield env.timeout(max(float(youths.arrival[i]), 0.0) - env.now)
             env.process(youth(i))
 
     def change(day: float, u: int, new: int):

@@ -149,6 +149,37 @@ class PlacementType(Strict):
     withdrawal: Duration | None = None
 
 
+class PlacedAtStart(Strict):
+    """Youths in a place on the start date: aggregated rows, no person identifiers."""
+
+    institution: str
+    unit: str | None = None  # may be left out when the institution has one unit
+    type: PlacementTypeName
+    days_stayed: NonNegFloat
+    count: Annotated[StrictInt, Field(ge=1)] = 1
+    home: str | None = None  # default: the institution's region
+    high_security: StrictBool | None = None  # default: whether the unit is high-security
+
+
+class WaitingAtStart(Strict):
+    type: PlacementTypeName
+    days_waited: NonNegFloat
+    count: Annotated[StrictInt, Field(ge=1)] = 1
+    home: str
+    high_security: StrictBool = False
+
+
+class StartState(Strict):
+    """Occupancy and waiting list on the start date, instead of a warm-up from empty.
+
+    Remaining stays (and patience) are drawn from the type's distribution conditional on the time already
+    stayed (waited).
+    """
+
+    placed: list[PlacedAtStart] = Field(default_factory=list)
+    waiting: list[WaitingAtStart] = Field(default_factory=list)
+
+
 class Allocation(Strict):
     nearest: dict[str, list[str]] = Field(default_factory=dict)
     high_security_units_take_ordinary: StrictBool = False
@@ -172,6 +203,7 @@ class Scenario(Strict):
     placement_types: dict[PlacementTypeName, PlacementType] = Field(min_length=1)
     allocation: Allocation = Allocation()
     costs: Costs = Costs()
+    start_state: StartState | None = None
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -193,6 +225,32 @@ class Scenario(Strict):
             region_ok("allocation.nearest", r)
             for other in order:
                 region_ok(f"allocation.nearest.{r}", other)
+        if self.start_state is not None:
+            self._check_start_state(errors, region_ok)
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    def _check_start_state(self, errors: list[str], region_ok) -> None:
+        if self.horizon.warmup_days > 0:
+            errors.append("horizon.warmup_days: a scenario with start_state starts from it; set warmup_days to 0")
+        for i, row in enumerate(self.start_state.placed):
+            where = f"start_state.placed[{i}]"
+            inst = self.institutions.get(row.institution)
+            if inst is None:
+                errors.append(f"{where}.institution: unknown institution '{row.institution}'")
+                continue
+            if row.unit is None and len(inst.units) != 1:
+                errors.append(
+                    f"{where}.unit: '{row.institution}' has several units; name one of {', '.join(inst.units)}"
+                )
+            elif row.unit is not None and row.unit not in inst.units:
+                errors.append(f"{where}.unit: '{row.institution}' has no unit '{row.unit}'")
+            if row.type not in self.placement_types:
+                errors.append(f"{where}.type: placement type '{row.type}' is not in this scenario")
+            if row.home is not None:
+                region_ok(f"{where}.home", row.home)
+        for i, row in enumerate(self.start_state.waiting):
+            if row.type not in self.placement_types:
+                errors.append(f"start_state.waiting[{i}].type: placement type '{row.type}' is not in this scenario")
+            region_ok(f"start_state.waiting[{i}].home", row.home)

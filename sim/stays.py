@@ -84,3 +84,25 @@ def survival(d: Duration, u: np.ndarray, mean: float | None = None) -> np.ndarra
     if mean is not None:
         obs = obs * mean / obs.mean()
     return 1.0 - np.searchsorted(obs, u, side="right") / obs.size
+
+
+def residual_draws(d: Duration, mean: np.ndarray, elapsed: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Total durations S (days) given S > ``elapsed``, for distributions with the given means.
+
+    Inverse transform on the conditional law: S = F^-1(1 - U * P(S > elapsed)), done with the survival
+    function's inverse so long tails stay accurate. Empirical: resampled among observed values above
+    ``elapsed`` (the youth leaves at once if none is longer).
+    """
+    mean = np.broadcast_to(np.asarray(mean, dtype=float), np.shape(elapsed))
+    elapsed = np.asarray(elapsed, dtype=float)
+    u = rng.random(elapsed.size)
+    out = np.empty(elapsed.size)
+    for k in range(elapsed.size):
+        dist = frozen(d, float(mean[k]))
+        if dist is None:
+            obs = np.asarray(d.observed, dtype=float) * mean[k] / np.mean(d.observed)
+            longer = np.sort(obs[obs > elapsed[k]])
+            out[k] = longer[int(u[k] * longer.size)] if longer.size else elapsed[k]
+        else:
+            out[k] = max(float(dist.isf(u[k] * dist.sf(elapsed[k]))), elapsed[k])
+    return out

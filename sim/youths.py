@@ -25,11 +25,17 @@ class Youths:
     type: np.ndarray  # index into Network.types
     home: np.ndarray  # index into Network.regions
     high_security: np.ndarray  # bool
-    stay: np.ndarray  # days
-    patience: np.ndarray  # days on the waiting list before withdrawal
+    stay: np.ndarray  # days, from admission
+    patience: np.ndarray  # days on the waiting list, from arrival, before withdrawal
+    start_unit: np.ndarray  # unit of a youth already placed on the start date, else -1
 
     def __len__(self) -> int:
         return self.arrival.size
+
+    @classmethod
+    def empty(cls) -> Youths:
+        f, i = np.empty(0), np.empty(0, dtype=np.int64)
+        return cls(f, i, i, np.empty(0, dtype=bool), f, f, i)
 
 
 def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication: int) -> Youths:
@@ -52,8 +58,57 @@ def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication:
             patience = stays.mean_of(w) * stays.unit_draws(w, n, stream(seed, replication, f"withdrawal/{tname}"))
         else:
             patience = np.full(n, np.inf)
-        parts.append((t, np.full(n, k, dtype=np.int64), home, hs, unit_stay * mean, patience))
-    cols = [np.concatenate(c) for c in zip(*parts)] if parts else [np.empty(0)] * 6
+        parts.append((t, np.full(n, k, dtype=np.int64), home, hs, unit_stay * mean, patience, np.full(n, -1)))
+    if scenario.start_state is not None:
+        parts.extend(_start_state(scenario, network, clock, replication))
+    cols = [np.concatenate(c) for c in zip(*parts)] if parts else [np.empty(0)] * 7
     order = np.argsort(cols[0], kind="stable")
-    arrival, typ, home, hs, stay, patience = (c[order] for c in cols)
-    return Youths(arrival, typ.astype(np.int64), home.astype(np.int64), hs.astype(bool), stay, patience)
+    arrival, typ, home, hs, stay, patience, start_unit = (c[order] for c in cols)
+    return Youths(
+        arrival,
+        typ.astype(np.int64),
+        home.astype(np.int64),
+        hs.astype(bool),
+        stay,
+        patience,
+        start_unit.astype(np.int64),
+    )
+
+
+def _start_state(scenario: Scenario, network: Network, clock: Clock, replication: int):
+    """Rows for the youths placed or waiting on the start date (arrival times are negative: days ago).
+
+    Remaining stays and patience are drawn conditional on the time already spent.
+    """
+    seed = scenario.horizon.seed
+    state = scenario.start_state
+    rows = []
+    for group, rng_name in ((state.placed, "start/placed"), (state.waiting, "start/waiting")):
+        rng = stream(seed, replication, rng_name)
+        for row in group:
+            ptype = scenario.placement_types[row.type]
+            k = network.types.index(row.type)
+            n = row.count
+            if group is state.placed:
+                u = network.unit_index(row.institution, row.unit)
+                elapsed = np.full(n, row.days_stayed)
+                mean = stays.mean_of(ptype.stay) * (1 + ptype.stay.drift) ** clock.years_since_start(-elapsed)
+                stay = stays.residual_draws(ptype.stay, mean, elapsed, rng)
+                home = row.home or scenario.regions[network.units[u].region]
+                hs = network.units[u].high_security if row.high_security is None else row.high_security
+                patience, unit = np.full(n, np.inf), u
+            else:
+                elapsed = np.full(n, row.days_waited)
+                mean = stays.mean_of(ptype.stay) * (1 + ptype.stay.drift) ** clock.years_since_start(-elapsed)
+                stay = mean * stays.unit_draws(ptype.stay, n, rng)
+                if ptype.withdrawal is not None:
+                    w = ptype.withdrawal
+                    patience = stays.residual_draws(w, stays.mean_of(w), elapsed, rng)
+                else:
+                    patience = np.full(n, np.inf)
+                home, hs, unit = row.home, row.high_security, -1
+            rows.append((
+                clock.warmup - elapsed, np.full(n, k), np.full(n, network.regions.index(home)),
+                np.full(n, hs, dtype=bool), stay, patience, np.full(n, unit),
+            ))  # fmt: skip
+    return rows

@@ -1,0 +1,93 @@
+"""Starting from today's occupancy: remaining stays are drawn conditional on the time already stayed.
+
+Checked against the transient infinite-server result: with places never binding, the expected number in
+place t days after the start is sum_i P(S > e_i + t) / P(S > e_i) + lambda * int_0^t P(S > u) du, where e_i
+is youth i's time already stayed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from sim import stays
+from sim.experiment import Experiment
+from sim.scenario import ScenarioError, validate_data
+from tests.helpers import pool, scenario_of
+
+ELAPSED = [(5, 6), (40, 5), (120, 4), (300, 2)]  # (days stayed, youths)
+
+
+def start_pool(**kw):
+    data = pool(places=500, per_year=365.25 * 0.5, mean_stay=60, distribution="lognormal", cv=1.2,
+                years=1, warmup_days=0, **kw)  # fmt: skip
+    data["start_state"] = {
+        "placed": [{"institution": "A", "type": "remand", "days_stayed": e, "count": c} for e, c in ELAPSED],
+        "waiting": [],
+    }
+    return data
+
+
+def test_expected_occupancy_after_start_matches_transient_infinite_server():
+    scenario = scenario_of(start_pool(replications=400))
+    exp = Experiment(scenario)
+    stay = scenario.placement_types["remand"].stay
+    lam = 0.5
+    days = [1, 10, 30, 90, 200]
+    census = np.array([exp.replicate(r)[1][0] for r in range(scenario.horizon.replications)])  # national occupancy
+    for d in days:
+        t = float(d)  # census at the end of day d-1 is time d
+        carried = sum(c * stays.survival(stay, e + t) / stays.survival(stay, e) for e, c in ELAPSED)
+        arrived = lam * integrate.quad(lambda u: stays.survival(stay, u), 0, t)[0]
+        theory = carried + arrived
+        sample = census[:, d - 1]
+        se = sample.std(ddof=1) / np.sqrt(sample.size)
+        # 400 independent replications: the mean is within 4 standard errors of the truth except with
+        # probability about 6e-5 per day checked
+        assert abs(sample.mean() - theory) < 4 * se, (d, sample.mean(), theory, se)
+
+
+def test_youths_in_place_at_start_are_counted_from_the_first_day():
+    scenario = scenario_of(start_pool(replications=2))
+    rec = Experiment(scenario).records(0)
+    start = rec.youths.start_unit >= 0
+    assert start.sum() == sum(c for _, c in ELAPSED)
+    assert np.all(rec.admitted[start] < 0)
+    # the remaining stay is never negative: everyone leaves after the start
+    left = rec.left[start]
+    assert np.all(np.isnan(left) | (left >= 0))
+
+
+def test_waiting_at_start_are_placed_first_in_order_of_waiting():
+    data = start_pool(replications=2)
+    data["institutions"]["A"]["units"]["main"]["places"] = 17  # all taken by the placed youths
+    data["start_state"]["waiting"] = [
+        {"type": "remand", "days_waited": 3, "home": "R"},
+        {"type": "remand", "days_waited": 9, "home": "R"},
+    ]
+    rec = Experiment(scenario_of(data)).records(0)
+    waiting = np.flatnonzero((rec.youths.arrival < 0) & (rec.youths.start_unit < 0))
+    assert len(waiting) == 2
+    first, second = waiting[np.argsort(rec.youths.arrival[waiting])]
+    assert rec.admitted[first] < rec.admitted[second]  # the one who waited 9 days goes first
+
+
+def test_fast_core_and_reference_agree_with_a_start_state():
+    data = start_pool(replications=2, withdrawal_mean=5)
+    data["institutions"]["A"]["units"]["main"]["places"] = 16  # over capacity at the start: places drain
+    data["start_state"]["waiting"] = [{"type": "remand", "days_waited": 2, "home": "R", "count": 3}]
+    exp = Experiment(scenario_of(data))
+    fast, ref = exp.records(1), exp.records(1, reference=True)
+    for field in ("admitted", "left", "withdrawn", "unit", "open_log"):
+        assert np.array_equal(getattr(fast, field), getattr(ref, field), equal_nan=True), field
+
+
+def test_start_state_with_a_warmup_or_unknown_institution_is_refused():
+    data = start_pool()
+    data["horizon"]["warmup_days"] = 30
+    data["start_state"]["placed"][0]["institution"] = "Nowhere"
+    with pytest.raises(ScenarioError) as info:
+        validate_data(data, {}, "snap.yaml")
+    message = str(info.value)
+    assert "warmup_days" in message and "unknown institution 'Nowhere'" in message
