@@ -48,25 +48,20 @@ class Allocation:
     """Proximity rule: home region first, then the nearest regions in the scenario's order.
 
     Within a region the unit with most free places is chosen (ties: the first listed), which spreads
-    youths the way a matching team would rather than filling one institution first.
+    youths the way a matching team would rather than filling one institution first. Regular places are
+    tried everywhere before flexible places, and those before emergency places.
     """
 
     def __init__(self, network: Network):
-        n_types = len(network.types)
         n_regions = len(network.regions)
         self.groups = {
-            (k, hs, home): network.candidate_groups(k, hs, home)
-            for k in range(n_types)
-            for hs in (False, True)
-            for home in range(n_regions)
+            (p, home): network.candidate_groups(p, home) for p in range(network.n_profiles) for home in range(n_regions)
         }
-        self._eligible = [
-            [network.eligible(u, k, hs) for k in range(n_types) for hs in (False, True)] for u in range(network.n_units)
-        ]
+        self._eligible = [list(u.eligible) for u in network.units]
 
-    def choose(self, type_index: int, high_security: bool, home: int, free: Sequence[int]) -> int:
+    def choose(self, profile: int, home: int, free: Sequence[int]) -> int:
         """The unit to place this youth in now, or -1 if no eligible place is free."""
-        for group in self.groups[type_index, high_security, home]:
+        for group in self.groups[profile, home]:
             best, most = -1, 0
             for u in group:
                 if free[u] > most:
@@ -76,5 +71,5 @@ class Allocation:
         return -1
 
     def eligibility(self, unit: int) -> list[bool]:
-        """Indexed by ``2 * type_index + high_security``: may this unit take such a youth?"""
+        """Indexed by profile: may this unit take such a youth?"""
         return self._eligible[unit]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.clock import DAYS_PER_YEAR, Clock
-from sim.network import Network
-from sim.records import Records
+from sim.network import EMERGENCY, FLEXIBLE, REGULAR, Network
+from sim.records import MOVE_NEARER_HOME, Records
 from sim.schema import Scenario
 from sim.youths import Youths
 
@@ -78,6 +78,17 @@ class Measures:
         self.custody = np.array([t in scenario.costs.custody_types for t in network.types], dtype=bool)
         self.unit_inst = np.array([u.institution for u in network.units], dtype=np.int64)
         self.unit_region = np.array([u.region for u in network.units], dtype=np.int64)
+        self.unit_kind = np.array([u.kind for u in network.units], dtype=np.int64)
+        # kroner per open place-day (flexible), per opening (flexible), per occupied place-day (emergency)
+        self.flex_day_cost = np.zeros(network.n_units)
+        self.flex_open_cost = np.zeros(network.n_units)
+        for u, rule in network.flexible:
+            self.flex_day_cost[u], self.flex_open_cost[u] = rule.cost_place_day, rule.cost_opening
+        self.emergency_day_cost = np.zeros(network.n_units)
+        for u, info in enumerate(network.units):
+            if info.kind == EMERGENCY:
+                rule = scenario.institutions[network.institutions[info.institution]].emergency
+                self.emergency_day_cost[u] = rule.cost_place_day
         self.inst_region = np.array(network.institution_region, dtype=np.int64)
         self.days = int(round(clock.end - clock.warmup))
         self.census = clock.warmup + np.arange(1, self.days + 1, dtype=float)
@@ -106,20 +117,22 @@ class Measures:
             rec = Records(Youths.empty(), e, ei, e, e, log, E)
         y = rec.youths
         a, typ, home = y.arrival, y.type, y.home
-        s, unit, left, wd = rec.admitted, rec.unit, rec.left, rec.withdrawn
+        s, unit, wd = rec.admitted, rec.unit, rec.withdrawn
         placed = unit >= 0
         inst = np.where(placed, self.unit_inst[np.maximum(unit, 0)], -1)
-        stay_end = np.where(np.isnan(left), np.inf, left)
         q_end = np.where(placed, s, np.where(np.isnan(wd), np.inf, wd))
         arrived_in = (a >= W) & (a < E)
         admitted_in = placed & (s >= W) & (s < E)
         withdrawn_in = (~np.isnan(wd)) & (wd >= W) & (wd < E)
 
-        # occupancy (place-days within the window), by institution and type
-        occ_days = np.where(placed, _overlap(np.where(placed, s, 0.0), stay_end, W, E), 0.0)
-        occ_it = np.bincount(
-            np.where(placed, inst * n_types + typ, 0), weights=occ_days, minlength=n_inst * n_types
-        ).reshape(n_inst, n_types)
+        # occupancy (place-days within the window) from each stretch in one unit, by institution and type
+        seg_y, seg_u, seg_s, seg_e = rec.segments()
+        seg_inst = self.unit_inst[seg_u]
+        seg_days = _overlap(seg_s, seg_e, W, E)
+        occ_it = np.bincount(seg_inst * n_types + typ[seg_y], weights=seg_days, minlength=n_inst * n_types).reshape(
+            n_inst, n_types
+        )
+        occ_days_unit = np.bincount(seg_u, weights=seg_days, minlength=net.n_units)
         queue_days = _overlap(a, q_end, W, E)
 
         # open places per unit from the log (rows are in time order)
@@ -219,9 +232,9 @@ class Measures:
         t = self.census
         occ_census = np.zeros((n_inst, self.days), dtype=np.int64)
         for k in range(n_inst):
-            sel = inst == k
-            occ_census[k] = np.searchsorted(np.sort(s[sel]), t, side="right") - np.searchsorted(
-                np.sort(stay_end[sel]), t, side="right"
+            sel = seg_inst == k
+            occ_census[k] = np.searchsorted(np.sort(seg_s[sel]), t, side="right") - np.searchsorted(
+                np.sort(seg_e[sel]), t, side="right"
             )
         open_census_unit = np.array([_step_value(tt, vv, t) for tt, vv in open_steps]).reshape(net.n_units, -1)
         open_census = np.zeros((n_inst, self.days), dtype=np.int64)
@@ -242,19 +255,52 @@ class Measures:
         open_nat = open_census.sum(axis=0)
         put("days_full_share", "national", "all", np.mean(open_nat - occ_nat <= 0) if self.days else np.nan)
 
-        # money, kroner per year
+        # capacity policies: flexible and emergency places, moves
+        kind = self.unit_kind
+        flex = kind == FLEXIBLE
+        em_seg = kind[seg_u] == EMERGENCY
+        em_started = em_seg & (seg_s >= W) & (seg_s < E)
+        em_length = np.minimum(seg_e, E)[em_started] - seg_s[em_started]
+        opened = rec.openings
+        opened_in = opened[(opened[:, 0] >= W) & (opened[:, 0] < E)] if len(opened) else opened
+        moves = rec.moves
+        moved_in = (moves[:, 0] >= W) & (moves[:, 0] < E) if len(moves) else np.zeros(0, bool)
+        overdue = rec.overdue
+        put("flex_places_open_mean", "national", "all", open_days_unit[flex].sum() / T)
+        put("flex_openings_per_year", "national", "all", len(opened_in) / years)
+        put("emergency_admissions_per_year", "national", "all", em_started.sum() / years)
+        put("emergency_place_days_per_year", "national", "all", occ_days_unit[kind == EMERGENCY].sum() / years)
+        put("emergency_days_mean", "national", "all", em_length.mean() if em_length.size else np.nan)
+        put("emergency_days_max", "national", "all", em_length.max() if em_length.size else np.nan)
+        put(
+            "emergency_overdue_per_year", "national", "all",
+            np.sum((overdue[:, 0] >= W) & (overdue[:, 0] < E)) / years if len(overdue) else 0.0,
+        )  # fmt: skip
+        put(
+            "moves_nearer_home_per_year", "national", "all",
+            np.sum(moved_in & (moves[:, 4] == MOVE_NEARER_HOME)) / years if len(moves) else 0.0,
+        )  # fmt: skip
+
+        # money, kroner per year: normed places by the scenario's rates, flexible and emergency by theirs
         c = self.costs
-        occupied_days = occ_it.sum()
-        idle_days = open_inst.sum() - occupied_days
+        regular = kind == REGULAR
+        occupied_days = occ_days_unit[regular].sum()
+        idle_days = open_days_unit[regular].sum() - occupied_days
         custody_days = queue_days[self.custody[typ]].sum() if typ.size else 0.0
         cost_occ = occupied_days * c.occupied_place_day / years
         cost_idle = idle_days * c.empty_place_day / years
         cost_custody = custody_days * c.custody_day / years
+        cost_flex = (open_days_unit * self.flex_day_cost).sum() / years
+        if len(opened_in):
+            cost_flex += self.flex_open_cost[opened_in[:, 1].astype(np.int64)].sum() / years
+        cost_emergency = (occ_days_unit * self.emergency_day_cost).sum() / years
         put("custody_days_per_year", "national", "all", custody_days / years)
         put("cost_occupied_per_year", "national", "all", cost_occ)
         put("cost_idle_per_year", "national", "all", cost_idle)
+        put("cost_flexible_per_year", "national", "all", cost_flex)
+        put("cost_emergency_per_year", "national", "all", cost_emergency)
         put("cost_custody_per_year", "national", "all", cost_custody)
-        put("cost_per_year", "national", "all", cost_occ + cost_idle + cost_custody)
+        put("cost_per_year", "national", "all", cost_occ + cost_idle + cost_flex + cost_emergency + cost_custody)
 
         series = [("occupancy", "national")] + [("occupancy", n) for n in net.institutions]
         series += [("places_open", "national")] + [("places_open", n) for n in net.institutions]

@@ -4,13 +4,18 @@ A youth is a row of numbers in lists, not a generator. Arrival times are known b
 :mod:`sim.youths`), so the run loop merges that sorted stream with SimPy's event queue instead of pushing
 every arrival through the heap; each placement schedules its own departure as a SimPy event, and a
 withdrawal event is scheduled only for youths who wait. At equal times queued events go first (a place
-freed at time t is free for a youth arriving at t). :mod:`sim.reference` is the same model written the plain SimPy way
-(one process per youth) and must give identical records on the same streams.
+freed at time t is free for a youth arriving at t).
+
+When a place frees it is offered, in this order, to: a youth in an emergency place in the same
+institution; a youth whose emergency place is overdue; the first eligible youth on the waiting list; and,
+with ``move_nearer_home``, a youth from this region placed elsewhere. Only then does it stay free.
 
 The inner loop avoids attribute look-ups and helper calls on purpose (see ``kapsim bench``): events are
-:class:`simpy.Event` objects carrying the youth's index as their value, pushed onto the environment's
-event queue exactly as :meth:`simpy.Environment.schedule` does, and :meth:`Model.run` steps the queue like
+:class:`simpy.Event` objects carrying their payload as value, pushed onto the environment's event queue
+exactly as :meth:`simpy.Environment.schedule` does, and :meth:`Model.run` steps the queue like
 :meth:`simpy.Environment.run` without its per-step method calls (same order: time, priority, insertion).
+:mod:`sim.reference` is the base model written the plain SimPy way (one process per youth) and must give
+identical records on the same streams.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.allocation import Allocation, WaitingList
-from sim.network import Network
-from sim.records import Records
+from sim.network import EMERGENCY, FLEXIBLE, Network
+from sim.records import MOVE_EMERGENCY_ENDS, MOVE_NEARER_HOME, MOVE_OVERDUE, Records
 from sim.youths import Youths
 
 
@@ -36,6 +41,21 @@ class Call(simpy.Event):
         self.callbacks = [callback]
         self._value = value
         self._ok = True
+
+
+class FlexPool:
+    """State of one flexible pool: how long its waiting list has been long, what is being opened."""
+
+    __slots__ = ("unit", "rule", "queue", "long_since", "pending", "opened_at", "empty_since")
+
+    def __init__(self, unit: int, rule):
+        self.unit = unit
+        self.rule = rule
+        self.queue = 0  # youths waiting whom these places may take
+        self.long_since: float | None = None  # since when queue >= trigger
+        self.pending = 0  # places being prepared (lead time)
+        self.opened_at = -math.inf
+        self.empty_since: float | None = None  # since when some open place has been free
 
 
 class Model:
@@ -52,33 +72,55 @@ class Model:
         # plain lists: indexing them in the event loop is several times faster than numpy scalars
         self._arrival = youths.arrival.tolist()
         self._type = youths.type.tolist()
-        self._key = (2 * youths.type + youths.high_security).tolist()
+        self._profile = youths.profile.tolist()
+        self._home = youths.home.tolist()
         self._stay = youths.stay.tolist()
         self._patience = youths.patience.tolist()
+        groups = self.allocation.groups
+        self._groups = [groups[k] for k in zip(self._profile, self._home)]
         start_unit = youths.start_unit.tolist()
         self._placed_at_start = [(i, u) for i, u in enumerate(start_unit) if u >= 0]
         self._stream = [i for i, u in enumerate(start_unit) if u < 0]
-        groups = self.allocation.groups
-        self._groups = [groups[k] for k in zip(self._type, youths.high_security.tolist(), youths.home.tolist())]
         self.admitted = [math.nan] * n
-        self.unit = [-1] * n
+        self.unit = [-1] * n  # first unit
+        self.cur = [-1] * n  # current unit while placed
         self.left = [math.nan] * n
         self.withdrawn = [math.nan] * n
         self._waiting_flag = [False] * n
+        units = network.units
+        self.kind = [u.kind for u in units]
+        self.unit_inst = [u.institution for u in units]
+        self.unit_region = [u.region for u in units]
         self.places = list(network.initial_places)
         self.occupied = [0] * network.n_units
         self.free = list(self.places)
         self._elig = [self.allocation.eligibility(u) for u in range(network.n_units)]
-        self.open_log: list[tuple[float, int, int]] = [(0.0, u, p) for u, p in enumerate(self.places)]
+        self.open_log: list[tuple[float, int, int]] = [
+            (0.0, u, 0 if k == EMERGENCY else p) for u, (p, k) in enumerate(zip(self.places, self.kind))
+        ]
+        self.moves: list[tuple[float, int, int, int, int]] = []  # (time, youth, from, to, reason)
+        self.openings: list[tuple[float, int, int]] = []  # (time, unit, places opened)
+        self.overdue: list[tuple[float, int]] = []  # (time, youth) an emergency place passed its limit
         self._departures = 0
         self._withdrawals = 0
+        # policies (empty when the scenario has none, and then never touched in the inner loop)
+        self._in_emergency = [[] for _ in network.institutions]  # youths in emergency places, by institution
+        self._overdue_now: list[int] = []
+        self._emergency_days = list(network.emergency_days)
+        self._flex = [FlexPool(u, rule) for u, rule in network.flexible]
+        self._flex_of_unit = {p.unit: p for p in self._flex}
+        self._flex_of_profile = [
+            [p for p in self._flex if network.units[p.unit].eligible[k]] for k in range(network.n_profiles)
+        ]
+        self._nearer = network.move_nearer_home
+        self._away = [[] for _ in network.regions]  # by home region: youths placed outside it
 
     def _at(self, delay: float, value, callback) -> None:
         """Schedule ``callback(event)`` after ``delay`` days, with ``event.value == value``."""
         env = self.env
         heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), Call(env, value, callback)))
 
-    # --- scheduling -----------------------------------------------------------------------------
+    # --- the run loop ---------------------------------------------------------------------------
     def run(self) -> Records:
         env, end = self.env, self.end
         for day, u, places in self.network.changes:
@@ -119,9 +161,12 @@ class Model:
             open_log=np.array(self.open_log, dtype=float).reshape(-1, 3),
             end=self.end,
             events=len(self._arrival) + self._departures + self._withdrawals + len(self.network.changes),
+            moves=np.array(self.moves, dtype=float).reshape(-1, 5),
+            openings=np.array(self.openings, dtype=float).reshape(-1, 3),
+            overdue=np.array(self.overdue, dtype=float).reshape(-1, 2),
         )
 
-    # --- events ---------------------------------------------------------------------------------
+    # --- arrivals and placement -----------------------------------------------------------------
     def _arrive(self, i: int, now: float) -> None:
         # allocation (see Allocation.choose, inlined): home region first, most free places within a region
         free = self.free
@@ -132,17 +177,28 @@ class Model:
                     best, most = u, free[u]
             if best >= 0:
                 free[best] -= 1
-                self.occupied[best] += 1
-                self.admitted[i] = now
-                self.unit[i] = best
-                self._at(self._stay[i], i, self._on_departure)
+                self._place(i, best, now)
                 return
         self.waiting.push(i, self._type[i])
         self._waiting_flag[i] = True
+        if self._flex:
+            self._queue_changed(i, +1, now)
         patience = self._patience[i]
         if patience != math.inf:
             arrived = self._arrival[i]
             self._at(patience if arrived == now else arrived + patience - now, i, self._on_withdrawal)
+
+    def _place(self, i: int, u: int, now: float) -> None:
+        """Put youth ``i`` in a place of unit ``u`` already counted out of ``free``."""
+        self.occupied[u] += 1
+        self.admitted[i] = now
+        self.unit[i] = u
+        self.cur[i] = u
+        self._at(self._stay[i], i, self._on_departure)
+        if self.kind[u]:
+            self._entered_special(i, u, now)
+        if self._nearer and self.unit_region[u] != self._home[i]:
+            self._away[self._home[i]].append(i)
 
     def _place_at_start(self, i: int, u: int) -> None:
         """A youth already in unit ``u`` on the start date (may exceed its places: they then drain)."""
@@ -152,55 +208,132 @@ class Model:
             self.open_log.append((0.0, u, self.occupied[u]))
         self.admitted[i] = self._arrival[i]
         self.unit[i] = u
+        self.cur[i] = u
         self._at(self._arrival[i] + self._stay[i], i, self._on_departure)
+        if self._nearer and self.unit_region[u] != self._home[i]:
+            self._away[self._home[i]].append(i)
 
+    def _entered_special(self, i: int, u: int, now: float) -> None:
+        if self.kind[u] == EMERGENCY:
+            self._in_emergency[self.unit_inst[u]].append(i)
+            self.open_log.append((now, u, self.occupied[u]))
+            self._at(self._emergency_days[u], i, self._on_emergency_limit)
+        elif self.free[u] == 0:
+            self._flex_of_unit[u].empty_since = None
+
+    # --- places freeing -------------------------------------------------------------------------
     def _on_departure(self, event: simpy.Event) -> None:
         i = event._value
-        u = self.unit[i]
+        u = self.cur[i]
         now = self.env._now
         self._departures += 1
         self.left[i] = now
-        occupied = self.occupied[u] - 1
-        self.occupied[u] = occupied
+        self.cur[i] = -1
+        self.occupied[u] -= 1
+        if self.kind[u] == EMERGENCY:
+            self._in_emergency[self.unit_inst[u]].remove(i)
+            if i in self._overdue_now:
+                self._overdue_now.remove(i)
+        self._vacate(u, now)
+
+    def _vacate(self, u: int, now: float) -> None:
+        """A youth has just left a place in unit ``u`` (``occupied`` already lowered)."""
+        occupied = self.occupied[u]
+        if self.kind[u] == EMERGENCY:
+            self.free[u] += 1  # an emergency bed closes when its youth leaves it
+            self.open_log.append((now, u, occupied))
+            return
         if occupied >= self.places[u]:
             # a closure is waiting for this place: it closes instead of being refilled
             self.open_log.append((now, u, occupied))
             return
-        if self.waiting.size:
-            elig = self._elig[u]
-            key = self._key
-            j = self.waiting.first_eligible(lambda y: elig[key[y]])
+        if not self._offer(u, now):
+            self.free[u] += 1
+            if self.kind[u] == FLEXIBLE:
+                self._flex_free(u, now)
+
+    def _offer(self, u: int, now: float) -> bool:
+        """Give one place of unit ``u`` (not counted in ``free``) to whoever comes first; False if nobody."""
+        elig = self._elig[u]
+        profile = self._profile
+        for j in self._in_emergency[self.unit_inst[u]]:
+            if elig[profile[j]]:
+                self._move(j, u, now, MOVE_EMERGENCY_ENDS)
+                return True
+        for j in self._overdue_now:
+            if elig[profile[j]]:
+                self._move(j, u, now, MOVE_OVERDUE)
+                return True
+        waiting = self.waiting
+        if waiting.size:
+            j = waiting.first_eligible(lambda y: elig[profile[y]])
             if j >= 0:
                 self._waiting_flag[j] = False
-                self.occupied[u] = occupied + 1
-                self.admitted[j] = now
-                self.unit[j] = u
-                self._at(self._stay[j], j, self._on_departure)
-                return
-        self.free[u] += 1
+                if self._flex:
+                    self._queue_changed(j, -1, now)
+                self._place(j, u, now)
+                return True
+        if self._nearer:
+            return self._bring_home(u, now)
+        return False
+
+    def _move(self, j: int, to: int, now: float, reason: int) -> None:
+        """Move a placed youth to a place of unit ``to`` (already counted out of ``free``)."""
+        frm = self.cur[j]
+        self.occupied[frm] -= 1
+        self.occupied[to] += 1
+        self.cur[j] = to
+        self.moves.append((now, j, frm, to, reason))
+        if self.kind[frm] == EMERGENCY:
+            self._in_emergency[self.unit_inst[frm]].remove(j)
+            if j in self._overdue_now:
+                self._overdue_now.remove(j)
+        if self.kind[to] == FLEXIBLE and self.free[to] == 0:
+            self._flex_of_unit[to].empty_since = None
+        if self._nearer and self.unit_region[to] != self._home[j] and self.unit_region[frm] == self._home[j]:
+            self._away[self._home[j]].append(j)
+        self._vacate(frm, now)
+
+    def _bring_home(self, u: int, now: float) -> bool:
+        """Move the longest-placed youth of this region who sits elsewhere into unit ``u``."""
+        region = self.unit_region[u]
+        away = self._away[region]
+        elig = self._elig[u]
+        keep = []
+        moved = -1
+        for j in away:
+            c = self.cur[j]
+            if c < 0 or self.unit_region[c] == region:
+                continue  # left, or already home: drop from the list
+            if moved < 0 and elig[self._profile[j]] and self.kind[c] != EMERGENCY:
+                moved = j
+                continue
+            keep.append(j)
+        away[:] = keep
+        if moved < 0:
+            return False
+        self._move(moved, u, now, MOVE_NEARER_HOME)
+        return True
 
     def _fill(self, u: int, now: float) -> None:
-        """Give the free places of unit ``u`` to the first eligible youths on the waiting list."""
-        elig = self._elig[u]
-        key = self._key
-        while self.free[u] > 0 and self.waiting.size:
-            j = self.waiting.first_eligible(lambda y: elig[key[y]])
-            if j < 0:
-                return
-            self._waiting_flag[j] = False
+        """Give the free places of unit ``u`` to whoever comes first, while anyone does."""
+        while self.free[u] > 0:
             self.free[u] -= 1
-            self.occupied[u] += 1
-            self.admitted[j] = now
-            self.unit[j] = u
-            self._at(self._stay[j], j, self._on_departure)
+            if not self._offer(u, now):
+                self.free[u] += 1
+                return
 
+    # --- other events ---------------------------------------------------------------------------
     def _on_withdrawal(self, event: simpy.Event) -> None:
         i = event._value
         if self._waiting_flag[i]:
+            now = self.env._now
             self._waiting_flag[i] = False
             self._withdrawals += 1
             self.waiting.remove(i, self._type[i])
-            self.withdrawn[i] = self.env._now
+            self.withdrawn[i] = now
+            if self._flex:
+                self._queue_changed(i, -1, now)
 
     def _on_change(self, event: simpy.Event) -> None:
         u, places = event._value
@@ -209,3 +342,83 @@ class Model:
         self.free[u] = places - self.occupied[u] if places > self.occupied[u] else 0
         self.open_log.append((now, u, max(places, self.occupied[u])))
         self._fill(u, now)
+
+    def _on_emergency_limit(self, event: simpy.Event) -> None:
+        """An emergency place has been used as long as allowed: its youth moves at the first chance."""
+        j = event._value
+        c = self.cur[j]
+        if c < 0 or self.kind[c] != EMERGENCY:
+            return
+        now = self.env._now
+        self.overdue.append((now, j))
+        self._overdue_now.append(j)
+        free = self.free
+        for group in self._groups[j]:
+            for u in group:
+                if self.kind[u] != EMERGENCY and free[u] > 0:
+                    free[u] -= 1
+                    self._move(j, u, now, MOVE_OVERDUE)
+                    return
+
+    # --- flexible places ------------------------------------------------------------------------
+    def _queue_changed(self, i: int, delta: int, now: float) -> None:
+        for pool in self._flex_of_profile[self._profile[i]]:
+            pool.queue += delta
+            need = pool.rule.trigger.queue_at_least
+            if pool.queue >= need:
+                if pool.long_since is None:
+                    pool.long_since = now
+                    self._at(pool.rule.trigger.for_days, (pool, now), self._on_flex_check)
+            else:
+                pool.long_since = None
+
+    def _on_flex_check(self, event: simpy.Event) -> None:
+        pool, since = event._value
+        if pool.long_since != since or pool.pending:
+            return
+        rule = pool.rule
+        room = rule.places - self.places[pool.unit] if self.places[pool.unit] < rule.places else 0
+        if room <= 0:
+            return
+        pool.pending = min(rule.step or rule.places, room)
+        self._at(rule.lead_days, pool, self._on_flex_open)
+
+    def _on_flex_open(self, event: simpy.Event) -> None:
+        pool = event._value
+        now = self.env._now
+        u = pool.unit
+        n, pool.pending = pool.pending, 0
+        self.places[u] += n
+        self.free[u] += n
+        pool.opened_at = now
+        self.openings.append((now, u, n))
+        self.open_log.append((now, u, max(self.places[u], self.occupied[u])))
+        self._fill(u, now)
+        if self.free[u] > 0:
+            self._flex_free(u, now)
+        if pool.queue >= pool.rule.trigger.queue_at_least:  # still long: count again from now
+            pool.long_since = now
+            self._at(pool.rule.trigger.for_days, (pool, now), self._on_flex_check)
+
+    def _flex_free(self, u: int, now: float) -> None:
+        pool = self._flex_of_unit[u]
+        if pool.empty_since is None:
+            pool.empty_since = now
+            due = max(now + pool.rule.close_after_empty_days, pool.opened_at + pool.rule.min_open_days)
+            self._at(due - now, (pool, now), self._on_flex_close)
+
+    def _on_flex_close(self, event: simpy.Event) -> None:
+        pool, since = event._value
+        if pool.empty_since != since:
+            return
+        u = pool.unit
+        now = self.env._now
+        if now < pool.opened_at + pool.rule.min_open_days:  # reopened meanwhile: wait out the minimum
+            self._at(pool.opened_at + pool.rule.min_open_days - now, event._value, self._on_flex_close)
+            return
+        n = self.free[u]
+        if n > 0:
+            self.places[u] -= n
+            self.free[u] = 0
+            self.open_log.append((now, u, max(self.places[u], self.occupied[u])))
+        pool.empty_since = None

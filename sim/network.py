@@ -1,111 +1,201 @@
 """The scenario compiled into plain indexed arrays that the model reads in its inner loop.
 
 Names become integer indices once, here, so the event loop never touches a dict keyed by strings.
+
+A youth's *profile* is everything eligibility depends on: placement type, need for high security and the
+scenario's attributes (e.g. sex, age band). Each unit has one yes/no per profile.
+
+Units come in three kinds. Regular units are the institutions' normed places. A flexible pool is a unit
+whose places open and close by the pool's rule. An institution's emergency places are a unit whose places
+are open only while occupied. Allocation tries every regular place first, then flexible, then emergency.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
 
 from sim.clock import Clock
-from sim.schema import PLACEMENT_TYPES, Scenario
+from sim.schema import PLACEMENT_TYPES, FlexiblePlaces, Scenario
+
+REGULAR, FLEXIBLE, EMERGENCY = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class UnitInfo:
-    name: str  # "Institution/unit"
+    name: str  # "Institution/unit"; "Institution/flex:POOL"; "Institution/emergency"
     institution: int
     region: int
     high_security: bool
-    accepts: tuple[bool, ...]  # by placement type index
+    kind: int  # REGULAR, FLEXIBLE or EMERGENCY
+    eligible: tuple[bool, ...]  # by profile
 
 
 @dataclass(frozen=True)
 class Network:
-    """Indexed view of a scenario: regions, institutions, units, types and planned changes."""
+    """Indexed view of a scenario: regions, institutions, units, profiles and planned changes."""
 
     regions: tuple[str, ...]
     institutions: tuple[str, ...]
     institution_region: tuple[int, ...]
     types: tuple[str, ...]  # placement types present in the scenario, in PLACEMENT_TYPES order
     priority: tuple[int, ...]  # by type index
+    attributes: tuple[tuple[str, tuple[str, ...]], ...]  # (name, values) of the scenario's attributes
     units: tuple[UnitInfo, ...]
     initial_places: tuple[int, ...]  # by unit, at simulation time 0
     changes: tuple[tuple[float, int, int], ...]  # (day, unit, places from then on), sorted by day
-    hs_take_ordinary: bool
-    region_order: tuple[tuple[int, ...], ...] = field(default=())  # per home region: regions to try, in order
+    region_order: tuple[tuple[int, ...], ...]  # per home region: regions to try, in order
+    flexible: tuple[tuple[int, FlexiblePlaces], ...]  # (unit, rule) per flexible pool
+    emergency_days: tuple[float, ...]  # by unit: the longest an emergency place may be used (inf if not one)
+    move_nearer_home: bool
 
     @property
     def n_units(self) -> int:
         return len(self.units)
 
+    @property
+    def n_profiles(self) -> int:
+        n = 2 * len(self.types)
+        for _, values in self.attributes:
+            n *= len(values)
+        return n
+
+    def profile(self, type_index, high_security, attribute_values=()):
+        """Profile index (works elementwise on numpy arrays too); attribute values by index."""
+        p = 2 * type_index + high_security
+        for (_, values), v in zip(self.attributes, attribute_values):
+            p = p * len(values) + v
+        return p
+
+    def profile_type(self, profile: int) -> int:
+        for _, values in reversed(self.attributes):
+            profile //= len(values)
+        return profile // 2
+
     def unit_index(self, institution: str, unit: str | None = None) -> int:
-        """Index of a unit by institution and unit name (the only unit if ``unit`` is None)."""
+        """Index of a unit by institution and unit name (the first regular unit if ``unit`` is None)."""
         i = self.institutions.index(institution)
-        mine = [k for k, u in enumerate(self.units) if u.institution == i]
+        mine = [k for k, u in enumerate(self.units) if u.institution == i and u.kind == REGULAR]
         if unit is None:
             return mine[0]
         return next(k for k in mine if self.units[k].name == f"{institution}/{unit}")
 
-    def eligible(self, unit: int, type_index: int, high_security: bool) -> bool:
-        """May a youth of this type and security need use this unit?"""
-        u = self.units[unit]
-        if not u.accepts[type_index]:
-            return False
-        if high_security:
-            return u.high_security
-        return (not u.high_security) or self.hs_take_ordinary
-
-    def candidate_groups(self, type_index: int, high_security: bool, home: int) -> tuple[tuple[int, ...], ...]:
+    def candidate_groups(self, profile: int, home: int) -> tuple[tuple[int, ...], ...]:
         """Units a youth may be placed in, grouped by region in the order they are tried.
 
-        Home region first, then the regions in ``allocation.nearest`` for that region, then every other
-        region in the order the scenario lists them.
+        Regular places first: the home region, then the regions in ``allocation.nearest`` for it, then
+        every other region. Then flexible places in the same region order, then emergency places.
         """
         groups = []
-        for region in self.region_order[home]:
-            units = tuple(
-                u
-                for u, info in enumerate(self.units)
-                if info.region == region and self.eligible(u, type_index, high_security)
-            )
-            if units:
-                groups.append(units)
+        for kind in (REGULAR, FLEXIBLE, EMERGENCY):
+            for region in self.region_order[home]:
+                units = tuple(
+                    u
+                    for u, info in enumerate(self.units)
+                    if info.kind == kind and info.region == region and info.eligible[profile]
+                )
+                if units:
+                    groups.append(units)
         return tuple(groups)
+
+
+def _eligibility(
+    types: tuple[str, ...],
+    attributes: tuple[tuple[str, tuple[str, ...]], ...],
+    accepts: list[str],
+    high_security: bool,
+    only: dict[str, list[str]],
+    hs_take_ordinary: bool,
+) -> tuple[bool, ...]:
+    out = []
+    combos = list(itertools.product(*[range(len(v)) for _, v in attributes]))
+    for t in types:
+        for hs in (False, True):
+            for combo in combos:
+                ok = t in accepts and (high_security if hs else (not high_security or hs_take_ordinary))
+                for (name, values), v in zip(attributes, combo):
+                    if name in only and values[v] not in only[name]:
+                        ok = False
+                out.append(ok)
+    return tuple(out)
+
+
+def _seasonal_changes(base: list[tuple[float, int]], months: list[int] | None, clock: Clock):
+    """(day, places) steps for a unit: explicit changes, closed (0 places) outside ``months``."""
+    if not months:
+        return base
+    starts = clock.month_starts()
+    month_of = clock.month_of_year(np.arange(len(starts))) + 1
+    days = sorted({d for d, _ in base} | set(starts.tolist()))
+
+    def places_at(day: float) -> int:
+        value = base[0][1]
+        for d, p in base:
+            if d <= day:
+                value = p
+        return value
+
+    out, last = [], None
+    for day in days:
+        m = month_of[np.searchsorted(starts, day, side="right") - 1]
+        value = places_at(day) if m in months else 0
+        if value != last:
+            out.append((day, value))
+            last = value
+    return out
 
 
 def compile_network(scenario: Scenario, clock: Clock) -> Network:
     regions = tuple(scenario.regions)
     r_index = {r: i for i, r in enumerate(regions)}
     types = tuple(t for t in PLACEMENT_TYPES if t in scenario.placement_types)
+    attributes = tuple((name, tuple(shares)) for name, shares in scenario.attributes.items())
+    hs_ordinary = scenario.allocation.high_security_units_take_ordinary
     institutions = tuple(scenario.institutions)
     units: list[UnitInfo] = []
     initial: list[int] = []
     changes: list[tuple[float, int, int]] = []
+    emergency_days: list[float] = []
     for i, (iname, inst) in enumerate(scenario.institutions.items()):
+        region = r_index[inst.region]
         for uname, unit in inst.units.items():
             u = len(units)
             units.append(
                 UnitInfo(
-                    name=f"{iname}/{uname}",
-                    institution=i,
-                    region=r_index[inst.region],
-                    high_security=unit.high_security,
-                    accepts=tuple(t in unit.accepts for t in types),
+                    f"{iname}/{uname}", i, region, unit.high_security, REGULAR,
+                    _eligibility(types, attributes, unit.accepts, unit.high_security, unit.only, hs_ordinary),
                 )
-            )
+            )  # fmt: skip
+            steps = [(-np.inf, unit.places)]
             places = unit.places
-            pending = []
             for change in sorted(unit.changes, key=lambda c: c.date):
                 places = change.places if change.places is not None else places + change.add
-                pending.append((clock.day_of(change.date), u, places))
-            # changes dated before the warm-up starts are already in force at time 0
-            start_places = unit.places
-            for day, _, p in pending:
-                if day <= 0:
-                    start_places = p
-            initial.append(start_places)
-            changes.extend(c for c in pending if 0 < c[0] < clock.end)
+                steps.append((clock.day_of(change.date), places))
+            steps = _seasonal_changes(steps, unit.open_months, clock)
+            # steps dated at or before time 0 are already in force when the run starts
+            initial.append(next(p for d, p in reversed(steps) if d <= 0))
+            changes.extend((d, u, p) for d, p in steps if 0 < d < clock.end)
+            emergency_days.append(np.inf)
+    flexible = []
+    for fname, flex in scenario.flexible.items():
+        i = institutions.index(flex.institution)
+        u = len(units)
+        elig = _eligibility(types, attributes, flex.accepts, flex.high_security, flex.only, hs_ordinary)
+        region = r_index[scenario.institutions[flex.institution].region]
+        units.append(UnitInfo(f"{flex.institution}/flex:{fname}", i, region, flex.high_security, FLEXIBLE, elig))
+        initial.append(0)
+        emergency_days.append(np.inf)
+        flexible.append((u, flex))
+    for i, (iname, inst) in enumerate(scenario.institutions.items()):
+        e = inst.emergency
+        if e is None:
+            continue
+        elig = _eligibility(types, attributes, e.accepts, e.high_security, {}, hs_ordinary)
+        units.append(UnitInfo(f"{iname}/emergency", i, r_index[inst.region], e.high_security, EMERGENCY, elig))
+        initial.append(e.places)
+        emergency_days.append(e.max_days)
     order = []
     for home in regions:
         seq = [home] + [r for r in scenario.allocation.nearest.get(home, []) if r != home]
@@ -117,9 +207,12 @@ def compile_network(scenario: Scenario, clock: Clock) -> Network:
         institution_region=tuple(r_index[scenario.institutions[n].region] for n in institutions),
         types=types,
         priority=tuple(scenario.placement_types[t].priority for t in types),
+        attributes=attributes,
         units=tuple(units),
         initial_places=tuple(initial),
         changes=tuple(sorted(changes)),
-        hs_take_ordinary=scenario.allocation.high_security_units_take_ordinary,
         region_order=tuple(order),
+        flexible=tuple(flexible),
+        emergency_days=tuple(emergency_days),
+        move_nearer_home=scenario.allocation.move_nearer_home,
     )

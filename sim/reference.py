@@ -2,6 +2,8 @@
 
 It exists to check :mod:`sim.model` (both must give identical records on the same streams) and to measure
 how much the callback design gains (``kapsim bench``). Do not use it for studies: it is several times slower.
+It covers the base model (places, planned changes, waiting list, withdrawal, start state), not the capacity
+policies (flexible and emergency places, moves nearer home), and refuses scenarios that use them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from sim.youths import Youths
 
 
 def run_reference(network: Network, youths: Youths, end: float) -> Records:
+    if network.flexible or network.move_nearer_home or any(u.kind for u in network.units):
+        raise NotImplementedError("the reference model covers the base model only, without capacity policies")
     env = simpy.Environment()
     allocation = Allocation(network)
     waiting = WaitingList(network.priority)
@@ -34,7 +38,7 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
     events = [0]
 
     def eligible(u: int, y: int) -> bool:
-        return allocation.eligibility(u)[2 * int(youths.type[y]) + int(youths.high_security[y])]
+        return allocation.eligibility(u)[int(youths.profile[y])]
 
     def fill(u: int) -> None:
         while free[u] > 0 and waiting.size:
@@ -47,9 +51,9 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
             offer.pop(j).succeed(u)
 
     def youth(i: int):
-        k, hs, home = int(youths.type[i]), bool(youths.high_security[i]), int(youths.home[i])
+        k, home = int(youths.type[i]), int(youths.home[i])
         events[0] += 1
-        u = allocation.choose(k, hs, home, free)
+        u = allocation.choose(int(youths.profile[i]), home, free)
         if youths.start_unit[i] >= 0:  # already placed on the start date
             u = int(youths.start_unit[i])
             occupied[u] += 1

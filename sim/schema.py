@@ -48,11 +48,17 @@ class CapacityChange(Strict):
         return self
 
 
+Month = Annotated[StrictInt, Field(ge=1, le=12)]
+Restriction = dict[str, list[str]]  # attribute -> values the unit takes (sub-specialised units)
+
+
 class Unit(Strict):
     places: Places
     high_security: StrictBool = False
     accepts: list[PlacementTypeName] = Field(default_factory=lambda: list(PLACEMENT_TYPES), min_length=1)
+    only: Restriction = Field(default_factory=dict)
     changes: list[CapacityChange] = Field(default_factory=list)
+    open_months: list[Month] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _never_negative(self) -> Unit:
@@ -64,9 +70,42 @@ class Unit(Strict):
         return self
 
 
+class EmergencyPlaces(Strict):
+    """Beds above the normed places that a full institution may open (nødpladser)."""
+
+    places: Annotated[StrictInt, Field(ge=1)]
+    max_days: PositiveFloat
+    accepts: list[PlacementTypeName] = Field(default_factory=lambda: list(PLACEMENT_TYPES), min_length=1)
+    high_security: StrictBool = False
+    cost_place_day: NonNegFloat = 0.0
+
+
 class Institution(Strict):
     region: str
     units: dict[str, Unit] = Field(min_length=1)
+    emergency: EmergencyPlaces | None = None
+
+
+class Trigger(Strict):
+    queue_at_least: Annotated[StrictInt, Field(ge=1)]
+    for_days: NonNegFloat = 0.0
+
+
+class FlexiblePlaces(Strict):
+    """Extra places an institution opens when the waiting list stays long, and closes when they empty."""
+
+    institution: str
+    places: Annotated[StrictInt, Field(ge=1)]
+    step: Annotated[StrictInt, Field(ge=1)] | None = None
+    accepts: list[PlacementTypeName] = Field(default_factory=lambda: list(PLACEMENT_TYPES), min_length=1)
+    high_security: StrictBool = False
+    only: Restriction = Field(default_factory=dict)
+    trigger: Trigger
+    lead_days: NonNegFloat = 0.0
+    min_open_days: NonNegFloat = 0.0
+    close_after_empty_days: NonNegFloat = 0.0
+    cost_place_day: NonNegFloat = 0.0
+    cost_opening: NonNegFloat = 0.0
 
 
 class Seasonality(Strict):
@@ -95,13 +134,20 @@ class Demand(Strict):
     dispersion: NonNegFloat = 0.0
     regions: dict[str, Share]
     high_security_share: Share = 0.0
+    attributes: dict[str, dict[str, Share]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Demand:
-        total = sum(self.regions.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"'regions' shares must sum to 1, they sum to {total:.6g}")
+        _sum_to_one("'regions' shares", self.regions)
+        for name, shares in self.attributes.items():
+            _sum_to_one(f"'attributes.{name}' shares", shares)
         return self
+
+
+def _sum_to_one(what: str, shares: dict[str, float]) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} must sum to 1, they sum to {total:.6g}")
 
 
 DistributionName = Literal["lognormal", "gamma", "weibull", "exponential", "empirical"]
@@ -183,10 +229,11 @@ class StartState(Strict):
 class Allocation(Strict):
     nearest: dict[str, list[str]] = Field(default_factory=dict)
     high_security_units_take_ordinary: StrictBool = False
+    move_nearer_home: StrictBool = False
 
 
 class Costs(Strict):
-    """Kroner per day."""
+    """Kroner per day. Flexible and emergency places carry their own costs where they are defined."""
 
     occupied_place_day: NonNegFloat = 0.0
     empty_place_day: NonNegFloat = 0.0
@@ -204,6 +251,47 @@ class Scenario(Strict):
     allocation: Allocation = Allocation()
     costs: Costs = Costs()
     start_state: StartState | None = None
+    flexible: dict[str, FlexiblePlaces] = Field(default_factory=dict)
+    attributes: dict[str, dict[str, Share]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _attributes(self) -> Scenario:
+        errors: list[str] = []
+        for name, shares in self.attributes.items():
+            try:
+                _sum_to_one(f"attributes.{name}: shares", shares)
+            except ValueError as exc:
+                errors.append(str(exc))
+
+        def check(where: str, only: dict[str, list[str]]) -> None:
+            for attr, values in only.items():
+                if attr not in self.attributes:
+                    errors.append(f"{where}.only.{attr}: unknown attribute (define it under 'attributes')")
+                    continue
+                for v in values:
+                    if v not in self.attributes[attr]:
+                        known = ", ".join(self.attributes[attr])
+                        errors.append(f"{where}.only.{attr}: unknown value '{v}' (known: {known})")
+
+        for iname, inst in self.institutions.items():
+            for uname, unit in inst.units.items():
+                check(f"institutions.{iname}.units.{uname}", unit.only)
+        for fname, flex in self.flexible.items():
+            check(f"flexible.{fname}", flex.only)
+            if flex.institution not in self.institutions:
+                errors.append(f"flexible.{fname}.institution: unknown institution '{flex.institution}'")
+            if flex.step is not None and flex.step > flex.places:
+                errors.append(f"flexible.{fname}.step: {flex.step} is more than its {flex.places} places")
+        for tname, ptype in self.placement_types.items():
+            for attr, shares in ptype.demand.attributes.items():
+                if attr not in self.attributes:
+                    errors.append(f"placement_types.{tname}.demand.attributes.{attr}: unknown attribute")
+                elif set(shares) - set(self.attributes[attr]):
+                    bad = ", ".join(sorted(set(shares) - set(self.attributes[attr])))
+                    errors.append(f"placement_types.{tname}.demand.attributes.{attr}: unknown value(s) {bad}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

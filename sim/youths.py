@@ -28,6 +28,7 @@ class Youths:
     stay: np.ndarray  # days, from admission
     patience: np.ndarray  # days on the waiting list, from arrival, before withdrawal
     start_unit: np.ndarray  # unit of a youth already placed on the start date, else -1
+    profile: np.ndarray  # what eligibility depends on: type, high security, attributes (Network.profile)
 
     def __len__(self) -> int:
         return self.arrival.size
@@ -35,7 +36,7 @@ class Youths:
     @classmethod
     def empty(cls) -> Youths:
         f, i = np.empty(0), np.empty(0, dtype=np.int64)
-        return cls(f, i, i, np.empty(0, dtype=bool), f, f, i)
+        return cls(f, i, i, np.empty(0, dtype=bool), f, f, i, i)
 
 
 def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication: int) -> Youths:
@@ -58,21 +59,30 @@ def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication:
             patience = stays.mean_of(w) * stays.unit_draws(w, n, stream(seed, replication, f"withdrawal/{tname}"))
         else:
             patience = np.full(n, np.inf)
-        parts.append((t, np.full(n, k, dtype=np.int64), home, hs, unit_stay * mean, patience, np.full(n, -1)))
+        profile = network.profile(k, hs.astype(np.int64), _attributes(scenario, tname, n, seed, replication))
+        parts.append((t, np.full(n, k), home, hs, unit_stay * mean, patience, np.full(n, -1), profile))
     if scenario.start_state is not None:
         parts.extend(_start_state(scenario, network, clock, replication))
-    cols = [np.concatenate(c) for c in zip(*parts)] if parts else [np.empty(0)] * 7
+    cols = [np.concatenate(c) for c in zip(*parts)] if parts else [np.empty(0)] * 8
     order = np.argsort(cols[0], kind="stable")
-    arrival, typ, home, hs, stay, patience, start_unit = (c[order] for c in cols)
+    arrival, typ, home, hs, stay, patience, start_unit, profile = (c[order] for c in cols)
+    as_int = np.int64
     return Youths(
-        arrival,
-        typ.astype(np.int64),
-        home.astype(np.int64),
-        hs.astype(bool),
-        stay,
-        patience,
-        start_unit.astype(np.int64),
-    )
+        arrival, typ.astype(as_int), home.astype(as_int), hs.astype(bool), stay, patience,
+        start_unit.astype(as_int), profile.astype(as_int),
+    )  # fmt: skip
+
+
+def _attributes(scenario: Scenario, tname: str, n: int, seed: int, replication: int, prefix: str = "") -> list:
+    """Value index of each scenario attribute for n youths of a type (its own shares, else the scenario's)."""
+    out = []
+    for name, shares in scenario.attributes.items():
+        shares = scenario.placement_types[tname].demand.attributes.get(name, shares)
+        values = list(scenario.attributes[name])
+        p = np.array([shares.get(v, 0.0) for v in values])
+        u = stream(seed, replication, f"{prefix}attributes/{tname}/{name}").random(n)
+        out.append(np.minimum(np.searchsorted(np.cumsum(p), u, side="right"), len(values) - 1))
+    return out
 
 
 def _start_state(scenario: Scenario, network: Network, clock: Clock, replication: int):
@@ -107,8 +117,10 @@ def _start_state(scenario: Scenario, network: Network, clock: Clock, replication
                 else:
                     patience = np.full(n, np.inf)
                 home, hs, unit = row.home, row.high_security, -1
+            attrs = _attributes(scenario, row.type, n, seed, replication, prefix=f"{rng_name}/{len(rows)}/")
+            profile = network.profile(k, np.full(n, int(hs)), attrs)
             rows.append((
                 clock.warmup - elapsed, np.full(n, k), np.full(n, network.regions.index(home)),
-                np.full(n, hs, dtype=bool), stay, patience, np.full(n, unit),
+                np.full(n, hs, dtype=bool), stay, patience, np.full(n, unit), profile,
             ))  # fmt: skip
     return rows
