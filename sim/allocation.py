@@ -5,7 +5,7 @@ Both are small classes with one narrow job so a scenario can later swap in anoth
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sim.network import Network
 
@@ -32,12 +32,12 @@ class WaitingList:
         self._levels[self._level_of_type[type_index]].remove(youth)
         self.size -= 1
 
-    def first_eligible(self, may_take: Callable[[int], bool]) -> int:
-        """Remove and return the first youth for whom ``may_take(youth)`` holds, or -1."""
+    def first_eligible(self, eligible: Sequence[bool], profile: Sequence[int]) -> int:
+        """Remove and return the first youth whose profile the place takes (``eligible[profile[y]]``), or -1."""
         if self.size:
             for level in self._levels:
                 for pos, youth in enumerate(level):
-                    if may_take(youth):
+                    if eligible[profile[youth]]:
                         del level[pos]
                         self.size -= 1
                         return youth

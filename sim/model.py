@@ -27,7 +27,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.allocation import Allocation, WaitingList
+from sim.allocation import WaitingList
 from sim.network import EMERGENCY, FLEXIBLE, Network
 from sim.records import MOVE_EMERGENCY_ENDS, MOVE_NEARER_HOME, MOVE_OVERDUE, Records
 from sim.youths import Youths
@@ -65,7 +65,7 @@ class Model:
         self.network = network
         self.end = end
         self.env = simpy.Environment()
-        self.allocation = Allocation(network)
+        self.allocation = network.allocation
         self.waiting = WaitingList(network.priority)
         n = len(youths)
         self.youths = youths
@@ -114,6 +114,8 @@ class Model:
         ]
         self._nearer = network.move_nearer_home
         self._away = [[] for _ in network.regions]  # by home region: youths placed outside it
+        # without emergency places or moves, a freed place goes straight to the waiting list (fast path)
+        self._simple = not self._nearer and EMERGENCY not in self.kind
 
     def _at(self, delay: float, value, callback) -> None:
         """Schedule ``callback(event)`` after ``delay`` days, with ``event.value == value``."""
@@ -175,9 +177,18 @@ class Model:
             for u in group:
                 if free[u] > most:
                     best, most = u, free[u]
-            if best >= 0:
+            if best >= 0:  # _place, inlined
                 free[best] -= 1
-                self._place(i, best, now)
+                self.occupied[best] += 1
+                self.admitted[i] = now
+                self.unit[i] = best
+                self.cur[i] = best
+                env = self.env
+                heappush(env._queue, (now + self._stay[i], NORMAL, next(env._eid), Call(env, i, self._on_departure)))
+                if self.kind[best]:
+                    self._entered_special(i, best, now)
+                if self._nearer and self.unit_region[best] != self._home[i]:
+                    self._away[self._home[i]].append(i)
                 return
         self.waiting.push(i, self._type[i])
         self._waiting_flag[i] = True
@@ -229,7 +240,34 @@ class Model:
         self._departures += 1
         self.left[i] = now
         self.cur[i] = -1
-        self.occupied[u] -= 1
+        occupied = self.occupied[u] - 1
+        self.occupied[u] = occupied
+        if self._simple:  # _vacate and _offer, inlined for the common case
+            if occupied >= self.places[u]:
+                self.open_log.append((now, u, occupied))  # a closure is waiting for this place
+                return
+            waiting = self.waiting
+            if waiting.size:
+                j = waiting.first_eligible(self._elig[u], self._profile)
+                if j >= 0:
+                    self._waiting_flag[j] = False
+                    if self._flex:
+                        self._queue_changed(j, -1, now)
+                    self.occupied[u] = occupied + 1
+                    self.admitted[j] = now
+                    self.unit[j] = u
+                    self.cur[j] = u
+                    env = self.env
+                    heappush(
+                        env._queue, (now + self._stay[j], NORMAL, next(env._eid), Call(env, j, self._on_departure))
+                    )
+                    if self.kind[u]:
+                        self._entered_special(j, u, now)
+                    return
+            self.free[u] += 1
+            if self.kind[u] == FLEXIBLE:
+                self._flex_free(u, now)
+            return
         if self.kind[u] == EMERGENCY:
             self._in_emergency[self.unit_inst[u]].remove(i)
             if i in self._overdue_now:
@@ -266,7 +304,7 @@ class Model:
                 return True
         waiting = self.waiting
         if waiting.size:
-            j = waiting.first_eligible(lambda y: elig[profile[y]])
+            j = waiting.first_eligible(elig, profile)
             if j >= 0:
                 self._waiting_flag[j] = False
                 if self._flex:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -54,6 +55,13 @@ class Network:
     @property
     def n_units(self) -> int:
         return len(self.units)
+
+    @cached_property
+    def allocation(self):
+        """The allocation tables, built once per network (every replication reuses them)."""
+        from sim.allocation import Allocation
+
+        return Allocation(self)
 
     @property
     def n_profiles(self) -> int:

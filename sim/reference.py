@@ -13,7 +13,7 @@ import math
 import numpy as np
 import simpy
 
-from sim.allocation import Allocation, WaitingList
+from sim.allocation import WaitingList
 from sim.network import Network
 from sim.records import Records
 from sim.youths import Youths
@@ -23,7 +23,7 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
     if network.flexible or network.move_nearer_home or any(u.kind for u in network.units):
         raise NotImplementedError("the reference model covers the base model only, without capacity policies")
     env = simpy.Environment()
-    allocation = Allocation(network)
+    allocation = network.allocation
     waiting = WaitingList(network.priority)
     n = len(youths)
     admitted = [math.nan] * n
@@ -37,12 +37,11 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
     open_log: list[tuple[float, int, int]] = [(0.0, u, p) for u, p in enumerate(places)]
     events = [0]
 
-    def eligible(u: int, y: int) -> bool:
-        return allocation.eligibility(u)[int(youths.profile[y])]
+    profile = youths.profile.tolist()
 
     def fill(u: int) -> None:
         while free[u] > 0 and waiting.size:
-            j = waiting.first_eligible(lambda y: eligible(u, y))
+            j = waiting.first_eligible(allocation.eligibility(u), profile)
             if j < 0:
                 return
             free[u] -= 1
