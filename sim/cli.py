@@ -154,5 +154,32 @@ def bench(scenario, years, replications, parallel_reps, json_path) -> None:
         atomic_text(Path(json_path), json.dumps(figures, indent=2))
 
 
+@main.command()
+@click.argument("output_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def rerun(output_dir, workers, quiet) -> None:
+    """Regenerate a run from its folder and check the numbers are identical.
+
+    Reads OUTPUT_DIR/manifest.json and OUTPUT_DIR/scenario.resolved.yaml, runs again in a temporary folder
+    with the same seed and replications, and compares summary.csv, replications.parquet and
+    timeseries.parquet. Writes nothing into OUTPUT_DIR. Exits 1 if anything differs.
+    """
+    from sim.rerun import rerun as do_rerun
+
+    for needed in ("manifest.json", "scenario.resolved.yaml"):
+        if not (Path(output_dir) / needed).is_file():
+            raise click.ClickException(f"{output_dir} has no {needed}: it is not a finished kapsim run")
+    report = do_rerun(Path(output_dir), workers=workers, progress=not quiet)
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    if report.identical:
+        click.echo(f"identical: {output_dir} regenerated exactly")
+        return
+    for line in report.differences:
+        click.echo(f"DIFFERENT {line}", err=True)
+    sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

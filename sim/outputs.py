@@ -132,7 +132,7 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     out.mkdir(parents=True, exist_ok=True)
     layout = result.layout
     summary = summarise(layout.keys, result.values)
-    atomic_write(out / "summary.csv", lambda fh: summary.to_csv(fh, index=False, float_format="%.6g"), mode="w")
+    atomic_write(out / "summary.csv", lambda fh: summary.to_csv(fh, index=False, float_format="%.10g"), mode="w")
 
     metric, scope, ptype = zip(*layout.keys) if layout.keys else ((), (), ())
     n_rep, n_key = result.values.shape
