@@ -58,7 +58,7 @@ def rate(demand: Demand, clock: Clock, t: np.ndarray, multipliers: np.ndarray | 
 
 def monthly_multipliers(demand: Demand, n_months: int, rng: np.random.Generator) -> np.ndarray:
     """Gamma(mean 1, cv = dispersion) rate multiplier per calendar month of the run."""
-    if demand.dispersion <= 0:
+    if demand.dispersion < 1e-8:  # 1 / cv**2 would overflow; such a cv is a plain Poisson rate anyway
         return np.ones(n_months)
     shape = 1.0 / demand.dispersion**2
     return rng.gamma(shape, 1.0 / shape, size=n_months)

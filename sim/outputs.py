@@ -120,7 +120,9 @@ def environment() -> dict[str, Any]:
 def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict[str, Any]:
     """Write every output of a finished run into ``out`` and remove its partial store.
 
-    Returns the manifest.
+    ``manifest.json`` is the commit mark: it is removed first and written last, so a folder with a manifest
+    always holds one complete, consistent run, even if this is killed between two files. Returns the
+    manifest.
     """
     import pandas as pd
 
@@ -130,6 +132,7 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     from sim.statistics import QUANTILES, summarise
 
     out.mkdir(parents=True, exist_ok=True)
+    (out / "manifest.json").unlink(missing_ok=True)
     layout = result.layout
     summary = summarise(layout.keys, result.values)
     atomic_write(out / "summary.csv", lambda fh: summary.to_csv(fh, index=False, float_format="%.10g"), mode="w")
