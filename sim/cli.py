@@ -57,7 +57,17 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def run(scenario, replications, seed, out, workers, overrides, quiet) -> None:
+@click.option(
+    "--executor",
+    type=click.Choice(["processes", "dask"]),
+    default="processes",
+    show_default=True,
+    help="Local worker processes, or a dask.distributed cluster.",
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers)."
+)
+def run(scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler) -> None:
     """Run a scenario's replications and write the results to the output folder.
 
     Writes to OUT: summary.csv (each metric with its 95 % confidence interval), replications.parquet
@@ -76,7 +86,7 @@ def run(scenario, replications, seed, out, workers, overrides, quiet) -> None:
         s = with_horizon(s, **changes)
     folder = Path(out) if out else Path("outputs") / Path(scenario).stem
     try:
-        result = run_all(s, folder, workers=workers, progress=not quiet)
+        result = run_all(s, folder, workers=workers, progress=not quiet, executor=executor, scheduler=scheduler)
     except Interrupted as exc:
         raise click.ClickException(f"{exc}; run the same command again to resume") from None
     command = "kapsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])

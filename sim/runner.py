@@ -71,8 +71,14 @@ def run(
     workers: int = 1,
     progress: bool = True,
     chunk_size: int | None = None,
+    executor: str = "processes",
+    scheduler: str | None = None,
 ) -> RunResult:
-    """Run all replications of a scenario (``horizon.replications``), resuming from ``out/.partial``."""
+    """Run all replications of a scenario (``horizon.replications``), resuming from ``out/.partial``.
+
+    ``executor`` is ``processes`` (``workers`` local processes; one means in this process) or ``dask``
+    (an existing dask.distributed cluster at ``scheduler``, or a LocalCluster of ``workers`` processes).
+    """
     started = time.perf_counter()
     n = scenario.horizon.replications
     exp = Experiment(scenario)
@@ -93,6 +99,10 @@ def run(
     bar = _progress(n, resumed, progress)
 
     def absorb(reps: np.ndarray, vals: np.ndarray, days: np.ndarray) -> None:
+        fresh = [k for k, r in enumerate(reps.tolist()) if r not in values]  # a retried task counts once
+        if not fresh:
+            return
+        reps, vals, days = reps[fresh], vals[fresh], days[fresh]
         if store is not None:
             store.save(reps, vals, days)
         for r, v, d in zip(reps.tolist(), vals, days):
@@ -102,7 +112,11 @@ def run(
 
     payload = scenario.model_dump_json()
     try:
-        if workers <= 1:
+        if executor == "dask":
+            from sim.cluster import run_on_dask
+
+            run_on_dask(payload, chunks_of(todo, size), workers, scheduler, absorb)
+        elif workers <= 1:
             for chunk in chunks_of(todo, size):
                 absorb(*run_chunk(payload, chunk))
         else:

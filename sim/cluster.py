@@ -1,0 +1,41 @@
+"""Replications on a dask.distributed cluster: an existing one by address, or a LocalCluster.
+
+Each task is a chunk of replications (so scheduler overhead stays small against the work). A replication's
+numbers depend only on the scenario seed and its number, so where and how often a chunk runs cannot
+change them; a chunk lost with its worker is retried by the scheduler, and a result that arrives twice
+is counted once by the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+RETRIES = 3
+
+
+def run_on_dask(
+    payload: str, chunks: Iterable[list[int]], workers: int, scheduler: str | None, absorb: Callable
+) -> None:
+    from distributed import Client, LocalCluster, as_completed
+
+    from sim.runner import run_chunk
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        chunks = list(chunks)
+        futures = [
+            client.submit(run_chunk, payload, chunk, retries=RETRIES, pure=False, key=f"kapsim-{i}-{chunk[0]}")
+            for i, chunk in enumerate(chunks)
+        ]
+        for future in as_completed(futures):
+            absorb(*future.result())
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
