@@ -191,5 +191,83 @@ def rerun(output_dir, workers, quiet) -> None:
     sys.exit(1)
 
 
+def _experiment_options(default_out: str):
+    """Options shared by compare, sweep and size."""
+    options = [
+        click.option("--replications", "-n", type=click.IntRange(min=2), help="Replications of every scenario."),
+        click.option("--seed", type=click.IntRange(min=0), help="One seed for every scenario (common random numbers)."),
+        click.option(
+            "--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes."
+        ),
+        click.option("--out", "-o", type=click.Path(file_okay=False), help=f"Output folder [default: {default_out}]."),
+        click.option(
+            "--set",
+            "sets",
+            multiple=True,
+            metavar="KEY.PATH=VALUE",
+            help="Override a value of every scenario; institutions.NAME.places=N sets an institution's total places.",
+        ),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bars."),
+    ]
+
+    def decorate(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def _refused(exc: ScenarioError) -> click.ClickException:
+    return click.ClickException("refused:\n" + "\n".join(f"  {p}" for p in exc.problems))
+
+
+def _command_line() -> str:
+    return "kapsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_experiment_options("outputs/compare-FIRST")
+def compare(scenarios, replications, seed, workers, out, sets, quiet) -> None:
+    """Run scenarios with common random numbers and compare each with the first.
+
+    Every scenario runs with one seed (--seed, else the first scenario's) and the same replication numbers,
+    so all see the same youths. Writes OUT/comparison.csv: per scenario, metric, scope and placement type
+    the mean with its 95 % CI and n, the paired difference to the first scenario with its own CI
+    (diff_mean, diff_ci_low, diff_ci_high, diff_n) and the unpaired CI half-width for reference
+    (unpaired_half_width); and each scenario's outputs, as kapsim run writes them, in OUT/NAME/. A rerun
+    reuses finished scenarios and resumes an interrupted one.
+    """
+    from sim.compare import headline, prepare, run_comparison
+    from sim.runner import Interrupted
+
+    if len(scenarios) < 2:
+        raise click.UsageError("compare needs at least two scenarios (the first is the reference)")
+    try:
+        entries, warnings = prepare(scenarios, sets, replications, seed)
+    except ScenarioError as exc:
+        raise _refused(exc) from None
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    folder = Path(out) if out else Path("outputs") / f"compare-{Path(scenarios[0]).stem}"
+    done = []
+    try:
+        table = run_comparison(
+            entries, folder, _command_line(), workers, not quiet, on_done=lambda e, s: done.append(s.reused)
+        )
+    except Interrupted as exc:
+        raise click.ClickException(
+            f"{exc}; {len(done)} of {len(entries)} scenarios finished; run the same command again to resume"
+        ) from None
+    h = entries[0].scenario.horizon
+    click.echo(
+        f"{len(entries)} scenarios ({sum(done)} reused), {h.replications} replications each, seed {h.seed} "
+        f"-> {folder}/comparison.csv"
+    )
+    for line in headline(table):
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

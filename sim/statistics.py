@@ -71,7 +71,7 @@ class DailyQuantiles:
             c = self.counts[k]
             if need > c.shape[1]:
                 c = self.counts[k] = np.pad(c, ((0, 0), (0, need - c.shape[1])))
-            np.add.at(c, (days, bins), 1)
+            c[days, bins] += 1  # one value per day, so no index repeats: plain fancy indexing is exact
 
     def _coarsen(self, k: int) -> None:
         c = self.counts[k]

@@ -1,0 +1,179 @@
+"""Scenarios side by side under common random numbers, with paired differences to the first scenario.
+
+Every scenario runs with the same seed and replication numbers. A replication's youths (arrivals, homes,
+stays, patience) depend only on the seed, the replication and the purpose of each random stream, so two
+scenarios that differ in capacity see exactly the same youths in replication r. The difference of a metric
+in replication r is then free of the demand's noise, and the t interval of the per-replication differences
+(the paired interval) is much tighter than one built from the two scenarios' separate spreads (the unpaired
+Welch interval, written alongside for reference).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim import overrides
+from sim.outputs import atomic_write, safe_child
+from sim.scenario import ScenarioError, with_horizon
+from sim.schema import Scenario
+from sim.statistics import t_interval
+from sim.stored import Stored, obtain
+
+COLUMNS = [
+    "scenario", "metric", "scope", "placement_type", "mean", "ci_low", "ci_high", "n",
+    "diff_mean", "diff_ci_low", "diff_ci_high", "diff_n", "unpaired_half_width",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One scenario of a comparison: its name (and output folder) and the scenario that runs."""
+
+    name: str
+    path: str
+    scenario: Scenario
+
+
+def prepare(
+    paths: Sequence[str],
+    sets: Sequence[str] = (),
+    replications: int | None = None,
+    seed: int | None = None,
+) -> tuple[list[Entry], list[str]]:
+    """Load every scenario, all with one seed and one replication count; (entries, warnings).
+
+    The seed and count are ``seed``/``replications`` if given, else the first scenario's. Every file is
+    checked before anything runs; ScenarioError lists the problems of all files at once.
+    """
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(overrides.load(path, sets))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    first = loaded[0].horizon
+    n = replications if replications is not None else first.replications
+    common_seed = seed if seed is not None else first.seed
+    names = folder_names([s.name for s in loaded], [Path(p).stem for p in paths])
+    entries = [
+        Entry(name, str(path), with_horizon(s, replications=n, seed=common_seed))
+        for name, path, s in zip(names, paths, loaded)
+    ]
+    warnings = []
+    for e in entries[1:]:
+        h, h0 = e.scenario.horizon, entries[0].scenario.horizon
+        if (h.start, h.years, h.warmup_days) != (h0.start, h0.years, h0.warmup_days):
+            warnings.append(
+                f"{e.name}: its horizon differs from {entries[0].name}'s, so its youths differ too "
+                "and the paired differences lose most of their precision"
+            )
+    return entries, warnings
+
+
+def folder_names(names: Sequence[str], stems: Sequence[str]) -> list[str]:
+    """A distinct folder name per scenario: its name, else its file name, else the file name numbered."""
+    out: list[str] = []
+    for name, stem in zip(names, stems):
+        candidate = name if names.count(name) == 1 else stem
+        k = 2
+        base = candidate
+        while candidate in out:
+            candidate = f"{base}-{k}"
+            k += 1
+        out.append(candidate)
+    return out
+
+
+def run_comparison(
+    entries: Sequence[Entry],
+    out: Path,
+    command: str,
+    workers: int = 1,
+    progress: bool = True,
+    level: float = 0.95,
+    on_done: Callable[[Entry, Stored], None] | None = None,
+) -> pd.DataFrame:
+    """Run (or reuse) every scenario into ``out/NAME/`` and write ``out/comparison.csv``; returns the table."""
+    results = []
+    for entry in entries:
+        stored = obtain(entry.scenario, safe_child(out, entry.name), command, workers, progress)
+        results.append((entry.name, stored))
+        if on_done is not None:
+            on_done(entry, stored)
+    table = comparison(results, level)
+    atomic_write(out / "comparison.csv", lambda fh: table.to_csv(fh, index=False, float_format="%.6g"), mode="w")
+    return table
+
+
+def comparison(results: Sequence[tuple[str, Stored]], level: float = 0.95) -> pd.DataFrame:
+    """``comparison.csv`` rows: each scenario's metrics, and paired differences to the first scenario.
+
+    Differences are ``scenario - first``, per replication number present in both; the first scenario's
+    own rows leave the difference columns empty. A key the first scenario lacks (a scope only one scenario
+    has) gets no difference either.
+    """
+    ref_name, ref = results[0]
+    ref_index = {k: j for j, k in enumerate(ref.keys)}
+    rows = []
+    for name, res in results:
+        common, in_res, in_ref = np.intersect1d(res.reps, ref.reps, return_indices=True)
+        for j, key in enumerate(res.keys):
+            x = res.values[:, j]
+            mean, lo, hi, _, n = t_interval(x, level)
+            diff = (np.nan, np.nan, np.nan, 0, np.nan)
+            if name != ref_name and key in ref_index:
+                y = ref.values[:, ref_index[key]]
+                d_mean, d_lo, d_hi, _, d_n = t_interval(x[in_res] - y[in_ref], level)
+                diff = (d_mean, d_lo, d_hi, d_n, welch_half_width(x, y, level))
+            rows.append((name, *key, mean, lo, hi, n, *diff))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def welch_half_width(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> float:
+    """Half-width of the unpaired (Welch) interval for mean(x) - mean(y), as if the runs were independent."""
+    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+    if x.size < 2 or y.size < 2:
+        return np.nan
+    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    se = math.sqrt(vx + vy)
+    if se == 0:
+        return 0.0
+    df = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
+    return float(stats.t.ppf(0.5 + level / 2, df) * se)
+
+
+HEADLINE = (
+    ("occupancy_mean", "all", "mean occupancy (youths)", "{:.1f}", 1.0),
+    ("places_open_mean", "all", "open places", "{:.1f}", 1.0),
+    ("queue_length_mean", "all", "youths waiting (mean)", "{:.2f}", 1.0),
+    ("p_wait_over_1_day", "remand", "remanded youths waiting > 1 day", "{:.1%}", 1.0),
+    ("p_wait_over_7_days", "all", "youths waiting > 7 days", "{:.1%}", 1.0),
+    ("cost_per_year", "all", "cost per year (mio. kr)", "{:.1f}", 1e-6),
+)
+
+
+def headline(table: pd.DataFrame) -> list[str]:
+    """A few national figures per scenario, with the paired difference to the first, as printable lines."""
+    nat = table[table.scope == "national"]
+    lines = []
+    for metric, ptype, label, fmt, scale in HEADLINE:
+        rows = nat[(nat.metric == metric) & (nat.placement_type == ptype)]
+        if rows.empty or rows["mean"].isna().all():
+            continue
+        lines.append(f"  {label}")
+        for r in rows.itertuples():
+            text = f"    {r.scenario:28s} {fmt.format(r.mean * scale):>9s}"
+            if not pd.isna(r.diff_mean):
+                d = [fmt.format(v * scale) for v in (r.diff_mean, r.diff_ci_low, r.diff_ci_high)]
+                text += f"   difference {d[0]} (CI {d[1]} to {d[2]})"
+            lines.append(text)
+    return lines

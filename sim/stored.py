@@ -1,0 +1,96 @@
+"""A scenario's finished results in a folder: reused when they match, otherwise run (resuming) and written.
+
+The experiments (compare, sweep, size) run many scenarios, each into its own folder with the files of
+``kapsim run``. A folder counts as finished when its ``manifest.json`` names the same scenario hash (which
+covers the seed and the number of replications) and its ``replications.parquet`` can be read; then nothing
+is simulated again. An unfinished folder resumes from its ``.partial`` store. The hash identifies the
+scenario, not the code: after changing the model, delete old output folders.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.measures import Key
+from sim.outputs import PartialStore, write_run
+from sim.runner import run
+from sim.scenario import scenario_hash
+from sim.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Per-replication values of one scenario's metrics, and where they are on disk."""
+
+    scenario: Scenario
+    folder: Path
+    keys: tuple[Key, ...]  # (metric, scope, placement_type) of each column
+    reps: np.ndarray  # replication numbers, sorted
+    values: np.ndarray  # [replication, key]
+    reused: bool  # taken from a finished folder, nothing simulated
+    seconds: float  # wall time spent now (0 if reused)
+
+    def column(self, key: Key) -> np.ndarray:
+        """Values of one (metric, scope, placement_type) in ``reps`` order; KeyError if the run lacks it."""
+        return self.values[:, self.keys.index(key)]
+
+
+def finished(folder: Path, scenario: Scenario) -> bool:
+    """Whether ``folder`` holds a complete run of exactly this scenario."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        manifest.get("scenario_sha256") == scenario_hash(scenario)
+        and manifest.get("replications") == scenario.horizon.replications
+        and (folder / "replications.parquet").is_file()
+    )
+
+
+def read(folder: Path, scenario: Scenario) -> Stored:
+    """The per-replication values of a finished folder (rows of ``replications.parquet`` as a matrix)."""
+    import pandas as pd
+
+    frame = pd.read_parquet(folder / "replications.parquet")
+    reps = np.sort(frame.replication.unique())
+    first = frame[frame.replication == reps[0]]
+    keys = tuple(zip(first.metric, first.scope, first.placement_type))
+    frame = frame.sort_values("replication", kind="stable")  # rows keep the key order within a replication
+    values = frame.value.to_numpy(dtype=float).reshape(len(reps), len(keys))
+    return Stored(scenario, folder, keys, reps, values, reused=True, seconds=0.0)
+
+
+def obtain(scenario: Scenario, folder: Path, command: str, workers: int = 1, progress: bool = True) -> Stored:
+    """The results of ``scenario`` in ``folder``: read if finished, else simulated (resuming) and written.
+
+    Raises ``sim.runner.Interrupted`` on Ctrl-C, with the finished replications kept in ``folder/.partial``.
+    """
+    if finished(folder, scenario):
+        try:
+            return read(folder, scenario)
+        except Exception:  # an unreadable file is as good as no file: simulate again
+            pass
+    _drop_foreign_partial(folder, scenario_hash(scenario))
+    started = time.perf_counter()
+    result = run(scenario, folder, workers=workers, progress=progress)
+    write_run(folder, scenario, result, command, result.wall_seconds)
+    keys = tuple(result.layout.keys)
+    return Stored(scenario, folder, keys, result.reps, result.values, False, time.perf_counter() - started)
+
+
+def _drop_foreign_partial(folder: Path, digest: str) -> None:
+    """Remove an unfinished run of a different scenario: experiment folders are named by the experiment,
+    so a partial store from an earlier version of a scenario (edited since) can only be stale."""
+    meta = folder / ".partial" / "meta.json"
+    try:
+        old = json.loads(meta.read_text(encoding="utf-8")).get("scenario_sha256")
+    except (OSError, ValueError):
+        return
+    if old != digest:
+        PartialStore(folder, digest).remove()
