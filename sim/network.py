@@ -77,11 +77,6 @@ class Network:
             p = p * len(values) + v
         return p
 
-    def profile_type(self, profile: int) -> int:
-        for _, values in reversed(self.attributes):
-            profile //= len(values)
-        return profile // 2
-
     def unit_index(self, institution: str, unit: str | None = None) -> int:
         """Index of a unit by institution and unit name (the first regular unit if ``unit`` is None)."""
         i = self.institutions.index(institution)

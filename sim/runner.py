@@ -7,7 +7,6 @@ results are the same whatever the order, the chunking or the number of workers.
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from collections.abc import Iterable
@@ -59,10 +58,6 @@ class RunResult:
 
 def chunks_of(reps: list[int], size: int) -> list[list[int]]:
     return [reps[i : i + size] for i in range(0, len(reps), size)]
-
-
-def default_workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def run(
