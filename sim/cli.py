@@ -269,5 +269,49 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet) -> None:
         click.echo(line)
 
 
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option(
+    "--vary",
+    multiple=True,
+    metavar="KEY.PATH=SPEC",
+    help="A key and its values: start:stop:step (stop included when on the grid) or a comma list a,b,c.",
+)
+@_experiment_options("outputs/sweep-NAME")
+def sweep(source, vary, replications, seed, workers, out, sets, quiet) -> None:
+    """Run every combination of the varied values around a base scenario.
+
+    SOURCE is a scenario (then give --vary) or a sweep file holding a 'sweep:' block with base, vary and
+    optionally set (see README). All points are checked before anything runs and share one seed. Writes
+    OUT/sweep.csv (point, one column per varied key, metric, scope, placement_type, mean, ci_low, ci_high,
+    std, n), OUT/points.csv (each point's values, folder and scenario hash) and each point's outputs, as
+    kapsim run writes them, in OUT/<key=value,...>/. An interrupted sweep resumes without recomputing
+    finished points.
+    """
+    from sim.runner import Interrupted
+    from sim.sweep import headline, prepare, run_sweep
+
+    try:
+        base, axes, points = prepare(source, vary, sets, replications, seed)
+    except ScenarioError as exc:
+        raise _refused(exc) from None
+    folder = Path(out) if out else Path("outputs") / f"sweep-{Path(source).stem}"
+    done = []
+    try:
+        table = run_sweep(
+            points, axes, folder, _command_line(), workers, not quiet, on_done=lambda p, s: done.append(s.reused)
+        )
+    except Interrupted as exc:
+        raise click.ClickException(
+            f"{exc}; {len(done)} of {len(points)} points finished; run the same command again to resume"
+        ) from None
+    click.echo(
+        f"{len(points)} points ({sum(done)} reused), {base.horizon.replications} replications each, "
+        f"seed {base.horizon.seed} -> {folder}/sweep.csv"
+    )
+    for line in headline(table, points):
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
