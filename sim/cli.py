@@ -313,5 +313,64 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet) -> None:
         click.echo(line)
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--target",
+    required=True,
+    metavar='"METRIC[TYPE] OP NUMBER"',
+    help="Service target, e.g. 'p_wait_over_7_days[remand] <= 0.05' or 'wait_days_mean[all@Sjælland] < 2'.",
+)
+@click.option(
+    "--lever",
+    default="national_places",
+    show_default=True,
+    help="What changes: national_places (ordinary places in proportion everywhere) or institution:NAME.",
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="The answer meets the target with this one-sided confidence.",
+)
+@click.option("--max-places", type=click.IntRange(min=1), help="Give up above this many places.")
+@_experiment_options("outputs/size-NAME")
+def size(scenario, target, lever, confidence, max_places, replications, seed, workers, out, sets, quiet) -> None:
+    """Find the smallest capacity that meets a service target.
+
+    An Erlang C pre-screen on the offered load brackets the answer, then a simulated search with common
+    random numbers finds the smallest number of places whose metric meets the target with the stated
+    confidence while one place fewer does not. Writes OUT/size.json (target, rule, pre-screen, every
+    simulated capacity, the answer and how it was found), OUT/size.csv (one row per simulated capacity:
+    places, stage, estimate, CI, bound, status, places per institution) and each capacity's outputs in
+    OUT/places-N/. A rerun reuses finished capacities.
+    """
+    from sim import overrides
+    from sim.runner import Interrupted
+    from sim.size import SizeError, parse_lever, parse_target, summary_lines
+    from sim.size import size as find_size
+
+    try:
+        base = overrides.load(scenario, sets, replications, seed)
+        goal = parse_target(target)
+        chosen = parse_lever(lever, base)
+        folder = Path(out) if out else Path("outputs") / f"size-{Path(scenario).stem}"
+        result = find_size(
+            base, goal, chosen, folder, _command_line(), confidence, workers, not quiet, max_places=max_places
+        )
+    except ScenarioError as exc:
+        raise _refused(exc) from None
+    except SizeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Interrupted as exc:
+        raise click.ClickException(f"{exc}; run the same command again to resume") from None
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(f"-> {folder}/size.json, {folder}/size.csv")
+    if result.answer is None:
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
