@@ -1,65 +1,122 @@
-"""Speed figures for ``kapsim bench``: the fast core against the plain SimPy reference, in one run."""
+"""Speed figures for ``kapsim bench``, measured in one run on one machine.
+
+- replications per second of the fast core and of the plain SimPy process-per-youth reference;
+- events per second and the memory of one replication;
+- N replications with 1, 2 and all workers, and the parallel efficiency;
+- a sweep of 20 points of 200 replications each;
+- the peak memory of a whole run at two replication counts (it must not grow with them).
+"""
 
 from __future__ import annotations
 
-import math
+import json
 import os
 import platform
-import resource
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
+from pathlib import Path
 
 from sim.experiment import Experiment
 from sim.schema import Scenario
 
 
-def _rate(fn, n: int) -> tuple[float, float]:
-    """(replications per second, seconds) for calling fn(r) for r in range(n)."""
-    start = time.perf_counter()
+def _rate(fn, n: int) -> float:
+    """Replications per second of CPU time for fn(r), r = 0..n-1 (CPU time: steadier on a shared machine)."""
+    start = time.process_time()
     for r in range(n):
         fn(r)
-    seconds = time.perf_counter() - start
-    return n / seconds, seconds
+    return n / (time.process_time() - start)
 
 
-def benchmark(scenario: Scenario, replications: int, parallel_reps: int) -> dict[str, object]:
+_PEAK = """
+import json, resource, sys
+from sim.runner import run
+from sim.scenario import load_scenario, with_horizon
+s = with_horizon(load_scenario(sys.argv[1], ["horizon.years=" + sys.argv[2]]), replications=int(sys.argv[3]))
+run(s, workers=2, progress=False)
+print(json.dumps({"main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def peak_memory_mb(path: str, years: float, replications: int) -> dict[str, float]:
+    """Peak resident memory (MB) of the collecting process and of the largest worker, in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK, path, str(years), str(replications)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    rss = json.loads(out.stdout.strip().splitlines()[-1])
+    return {k: round(v / 1024, 1) for k, v in rss.items()}
+
+
+def benchmark(
+    scenario: Scenario,
+    path: str,
+    replications: int,
+    parallel_reps: int,
+    sweep_points: int = 20,
+    sweep_reps: int = 200,
+    memory: bool = True,
+    say=print,
+) -> dict[str, object]:
+    from sim.runner import run
+    from sim.scenario import with_horizon
+
     exp = Experiment(scenario)
     exp.replicate(0)  # warm caches and imports before timing
-    core_rate, core_s = _rate(lambda r: exp.records(r), replications)
-    full_rate, _ = _rate(exp.replicate, replications)
-    n_ref = max(2, replications // 4)
-    ref_rate, _ = _rate(lambda r: exp.records(r, reference=True), n_ref)
-    events = sum(exp.records(r).events for r in range(min(replications, 10))) / min(replications, 10)
-
-    tracemalloc.start()
-    exp.replicate(0)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-
     figures: dict[str, object] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "scenario": scenario.name,
         "years": scenario.horizon.years,
-        "kapsim_reps_per_s": round(core_rate, 2),
-        "kapsim_with_statistics_reps_per_s": round(full_rate, 2),
-        "reference_reps_per_s": round(ref_rate, 2),
-        "speedup": round(core_rate / ref_rate, 2),
-        "events_per_replication": round(events),
-        "events_per_s": round(events * core_rate),
-        "replication_peak_memory_mb": round(peak / 2**20, 1),
     }
+    say("timing the fast core and the reference ...")
+    core = _rate(lambda r: exp.records(r), replications)
+    full = _rate(exp.replicate, replications)
+    ref = _rate(lambda r: exp.records(r, reference=True), max(2, replications // 4))
+    sample = range(min(replications, 10))
+    events = sum(exp.records(r).events for r in sample) / len(sample)
+    tracemalloc.start()
+    exp.replicate(0)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    figures.update(
+        kapsim_reps_per_s=round(core, 2),
+        kapsim_with_statistics_reps_per_s=round(full, 2),
+        reference_reps_per_s=round(ref, 2),
+        speedup=round(core / ref, 2),
+        events_per_replication=round(events),
+        events_per_s=round(events * core),
+        replication_peak_memory_mb=round(peak / 2**20, 1),
+    )
     if parallel_reps:
-        from sim.runner import run
-        from sim.scenario import with_horizon
-
         s = with_horizon(scenario, replications=parallel_reps)
+        counts = sorted({1, 2, os.cpu_count() or 1})
         timings = {}
-        for workers in (1, 2):
-            result = run(s, out=None, workers=workers, progress=False)
-            timings[workers] = result.wall_seconds
-            figures[f"reps_{parallel_reps}_workers_{workers}_s"] = round(result.wall_seconds, 2)
-        figures["parallel_efficiency_2_workers"] = round(timings[1] / (2 * timings[2]), 3)
-    figures["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    if not math.isfinite(core_s):
-        raise RuntimeError("benchmark timing failed")
+        for workers in counts:
+            say(f"{parallel_reps} replications with {workers} worker(s) ...")
+            timings[workers] = run(s, workers=workers, progress=False).wall_seconds
+            figures[f"reps_{parallel_reps}_workers_{workers}_s"] = round(timings[workers], 2)
+        for workers in counts[1:]:
+            figures[f"parallel_efficiency_{workers}_workers"] = round(timings[1] / (workers * timings[workers]), 3)
+    if sweep_points:
+        from sim import sweep
+
+        say(f"sweep of {sweep_points} points x {sweep_reps} replications ...")
+        spec = f"horizon.seed=1:{sweep_points}:1"  # 20 different points of the same size
+        base, axes, points = sweep.prepare(path, vary=[spec], sets=[f"horizon.years={scenario.horizon.years}"],
+                                           replications=sweep_reps)  # fmt: skip
+        with tempfile.TemporaryDirectory(prefix="kapsim-bench-") as tmp:
+            start = time.perf_counter()
+            sweep.run_sweep(points, axes, Path(tmp), "kapsim bench", workers=os.cpu_count() or 1, progress=False)
+            figures[f"sweep_{len(points)}x{sweep_reps}_s"] = round(time.perf_counter() - start, 2)
+    if memory:
+        say("peak memory at two replication counts ...")
+        for n in (200, 1000):
+            mb = peak_memory_mb(path, scenario.horizon.years, n)
+            figures[f"peak_memory_mb_{n}_reps_main"] = mb["main"]
+            figures[f"peak_memory_mb_{n}_reps_worker"] = mb["worker"]
+    figures["peak_memory_mb"] = figures.get("peak_memory_mb_1000_reps_main", figures["replication_peak_memory_mb"])
     return figures

@@ -67,14 +67,16 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
 @click.option(
     "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers)."
 )
-def run(scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler) -> None:
+@click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Report language.")
+def run(scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang) -> None:
     """Run a scenario's replications and write the results to the output folder.
 
     Writes to OUT: summary.csv (each metric with its 95 % confidence interval), replications.parquet
     (one row per replication and metric), timeseries.parquet (daily mean and quantiles across
     replications), scenario.resolved.yaml (the merged scenario that ran) and manifest.json (versions,
-    seed, command, timing). An interrupted run keeps its finished replications in OUT/.partial;
-    running the same command again resumes.
+    seed, command, timing), then report.html (the interactive report, as `kapsim report` writes it).
+    An interrupted run keeps its finished replications in OUT/.partial; running the same command again
+    resumes.
     """
     from sim.outputs import write_run
     from sim.runner import Interrupted
@@ -94,6 +96,7 @@ def run(scenario, replications, seed, out, workers, overrides, quiet, executor, 
     resumed = f" ({result.resumed} resumed)" if result.resumed else ""
     click.echo(f"{len(result.reps)} replications{resumed} in {result.wall_seconds:.1f} s -> {folder}/")
     _headline(folder)
+    _write_report(folder, lang)
 
 
 def _headline(folder: Path) -> None:
@@ -124,6 +127,36 @@ def _headline(folder: Path) -> None:
         click.echo(f"  {label:34s} {fmt.format(r['mean'] * scale)}{ci}")
 
 
+def _write_report(folder: Path, lang: str) -> None:
+    """report.html after a run; a failure is reported but leaves the run's files as they are."""
+    from sim.report import write_report
+
+    try:
+        path = write_report(folder, lang)
+    except Exception as exc:  # the run itself is saved; the report can be made again with `kapsim report`
+        click.echo(f"warning: report.html not written ({exc}); try: kapsim report {folder}", err=True)
+        return
+    click.echo(f"  report -> {path}")
+
+
+@main.command()
+@click.argument("output_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Report language.")
+def report(output_dir, lang) -> None:
+    """Write OUTPUT_DIR/report.html from a finished run's saved files, without simulating.
+
+    Reads summary.csv, timeseries.parquet, scenario.resolved.yaml and manifest.json. The report is one
+    HTML file with everything embedded (no network): headline figures, charts and the assumptions.
+    """
+    from sim.report import write_report
+
+    try:
+        path = write_report(Path(output_dir), lang)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"report -> {path}")
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False), default="scenarios/baseline.yaml")
 @click.option("--years", type=float, default=10, show_default=True, help="Simulated years per replication.")
@@ -141,21 +174,34 @@ def _headline(folder: Path) -> None:
     type=click.IntRange(min=0),
     default=1000,
     show_default=True,
-    help="Replications for the 2-worker throughput figure (0 skips it).",
+    help="Replications timed with 1, 2 and all workers (0 skips it).",
 )
+@click.option(
+    "--sweep-points", type=click.IntRange(min=0), default=20, show_default=True, help="Points of the timed sweep."
+)
+@click.option(
+    "--sweep-replications", type=click.IntRange(min=2), default=200, show_default=True, help="Replications per point."
+)
+@click.option("--no-memory", is_flag=True, help="Skip the peak-memory runs (200 and 1,000 replications).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the figures as JSON.")
-def bench(scenario, years, replications, parallel_reps, json_path) -> None:
-    """Measure speed: replications per second of the fast core and of the plain SimPy reference.
+def bench(scenario, years, replications, parallel_reps, sweep_points, sweep_replications, no_memory, json_path):
+    """Measure speed and memory, all in one run on this machine.
 
-    Prints a table; with --json writes kapsim_reps_per_s, reference_reps_per_s, speedup, events_per_s,
-    peak_memory_mb and the parallel figures to FILE. Writes nothing else.
+    Times the fast core and the plain SimPy reference, events per second, --parallel replications with
+    1, 2 and all workers (parallel efficiency), a sweep (0 points skips it), and peak memory at 200 and
+    1,000 replications. Prints a table; with --json writes the figures (kapsim_reps_per_s,
+    reference_reps_per_s, speedup, events_per_s, peak_memory_mb, ...) to FILE. Writes nothing else: the
+    sweep runs in a temporary folder.
     """
     import json
 
     from sim.bench import benchmark
 
     s = _load(scenario, (f"horizon.years={years}",))
-    figures = benchmark(s, replications, parallel_reps)
+    figures = benchmark(
+        s, scenario, replications, parallel_reps, sweep_points, sweep_replications, not no_memory,
+        lambda text: click.echo(text, err=True),
+    )  # fmt: skip
     for key, value in figures.items():
         click.echo(f"{key:32s} {value}")
     if json_path:

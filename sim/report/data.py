@@ -1,0 +1,109 @@
+"""The aggregated outputs of a run, read back from its folder, and the small summaries the charts plot.
+
+Reads only summary.csv, timeseries.parquet, scenario.resolved.yaml and manifest.json: never the
+per-replication files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+FILES = ("summary.csv", "timeseries.parquet", "scenario.resolved.yaml", "manifest.json")
+
+
+@dataclass(frozen=True)
+class ReportData:
+    summary: pd.DataFrame
+    timeseries: pd.DataFrame
+    scenario: dict = field(default_factory=dict)
+    manifest: dict = field(default_factory=dict)
+
+
+def load(out_dir: Path) -> ReportData:
+    """Read a run's aggregated outputs. summary.csv and timeseries.parquet are required."""
+    out_dir = Path(out_dir)
+    missing = [name for name in FILES[:2] if not (out_dir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{out_dir} is not a kapsim output folder: {', '.join(missing)} missing")
+    summary = pd.read_csv(out_dir / "summary.csv", keep_default_na=False, na_values=[""])
+    ts = pd.read_parquet(out_dir / "timeseries.parquet")
+    if len(ts):
+        ts["date"] = pd.to_datetime(ts["date"])
+    scenario_file = out_dir / "scenario.resolved.yaml"
+    scenario = yaml.safe_load(scenario_file.read_text(encoding="utf-8")) if scenario_file.is_file() else {}
+    manifest_file = out_dir / "manifest.json"
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
+    return ReportData(summary, ts, scenario or {}, manifest)
+
+
+def metric(summary: pd.DataFrame, name: str, scope: str = "national", ptype: str = "all") -> dict | None:
+    """One summary row as a dict (mean, ci_low, ci_high, std, n), or None if the run has no such metric."""
+    rows = summary[(summary.metric == name) & (summary.scope == scope) & (summary.placement_type == ptype)]
+    if not len(rows):
+        return None
+    r = rows.iloc[0]
+    return {k: float(r[k]) for k in ("mean", "ci_low", "ci_high", "std", "n")}
+
+
+def series(ts: pd.DataFrame, measure: str, scope: str) -> pd.DataFrame:
+    """One daily series (date, mean, p05 ... p95), in date order."""
+    if not len(ts):
+        return ts
+    return ts[(ts.measure == measure) & (ts.scope == scope)].sort_values("date").reset_index(drop=True)
+
+
+def scopes(ts: pd.DataFrame, measure: str) -> list[str]:
+    """Scopes of a measure in the order they were written (national or all first)."""
+    if not len(ts):
+        return []
+    return list(pd.unique(ts.loc[ts.measure == measure, "scope"]))
+
+
+def institutions(ts: pd.DataFrame) -> list[str]:
+    return [s for s in scopes(ts, "occupancy") if s != "national"]
+
+
+def monthly_mean(ts: pd.DataFrame, measure: str, scope: str, column: str = "mean") -> pd.Series:
+    """Mean of a daily series by calendar month (1-12), over all days of that month in the horizon."""
+    s = series(ts, measure, scope)
+    if not len(s):
+        return pd.Series(np.nan, index=pd.RangeIndex(1, 13, name="month"))
+    return s.groupby(s.date.dt.month)[column].mean().reindex(range(1, 13)).rename_axis("month")
+
+
+def utilisation_by_month(ts: pd.DataFrame) -> pd.DataFrame:
+    """Occupied ÷ open places by calendar month: rows national then each institution, columns months 1-12.
+
+    Each cell is the mean daily occupancy of the month over the mean daily open places of the month (the
+    ratio of place-days), NaN where no place was open.
+    """
+    rows = {}
+    for scope in scopes(ts, "occupancy"):
+        occ = monthly_mean(ts, "occupancy", scope)
+        places = monthly_mean(ts, "places_open", scope)
+        rows[scope] = (occ / places.where(places > 0)).to_numpy()
+    return pd.DataFrame.from_dict(rows, orient="index", columns=range(1, 13))
+
+
+def is_daily(dates: pd.Series) -> bool:
+    """True if the dates are consecutive days (then a chart needs only the first date and a step)."""
+    if len(dates) < 2:
+        return len(dates) == 1
+    step = np.diff(dates.to_numpy().astype("datetime64[D]").astype(np.int64))
+    return bool(np.all(step == 1))
+
+
+def compact(values) -> np.ndarray:
+    """Values as the smallest exact array for the page: uint16 for small whole numbers, else float32."""
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    if finite.size == v.size and (finite.size == 0 or (finite.min() >= 0 and finite.max() < 65535)):
+        if np.all(v == np.round(v)):
+            return v.astype(np.uint16)
+    return v.astype(np.float32)

@@ -1,0 +1,363 @@
+"""Words and numbers of the report in Danish or English: labels, number formats and colours.
+
+Danish terms follow the glossary of the domain reference (belægning, varetægtssurrogat, venteliste, pladser).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+LANGS = ("en", "da")
+
+# Okabe & Ito (2008): eight colours told apart with every common colour-vision deficiency.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+TYPE_COLOURS = {
+    "all": OKABE_ITO["black"],
+    "remand": OKABE_ITO["vermillion"],
+    "sentence": OKABE_ITO["blue"],
+    "social": OKABE_ITO["green"],
+}
+_SPARE = [OKABE_ITO[k] for k in ("orange", "purple", "sky", "yellow")]
+# cividis: sequential and readable with every common colour-vision deficiency
+HEAT_SCALE = "Cividis"
+
+_MONTHS = {
+    "en": "January February March April May June July August September October November December".split(),
+    "da": "januar februar marts april maj juni juli august september oktober november december".split(),
+}
+_SHORT_MONTHS = {
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+    "da": "jan feb mar apr maj jun jul aug sep okt nov dec".split(),
+}
+_DAYS = {
+    "en": "Sunday Monday Tuesday Wednesday Thursday Friday Saturday".split(),
+    "da": "søndag mandag tirsdag onsdag torsdag fredag lørdag".split(),
+}
+
+TYPES = {
+    "all": {"en": "all types", "da": "alle typer"},
+    "remand": {"en": "remand", "da": "varetægtssurrogat"},
+    "sentence": {"en": "sentence", "da": "dom"},
+    "social": {"en": "social", "da": "social anbringelse"},
+}
+
+# key -> (English, Danish); {placeholders} are filled by Labels.__call__
+TEXT: dict[str, tuple[str, str]] = {
+    # page
+    "title": ("kapsim report: {name}", "kapsim-rapport: {name}"),
+    "subtitle": (
+        "Simulated secure places for young people: {reps} replications of {years} years from {start}",
+        "Simulerede pladser på de sikrede institutioner: {reps} gentagelser af {years} år fra {start}",
+    ),
+    "made_by": ("Made by kapsim {version} with the command", "Lavet med kapsim {version} med kommandoen"),
+    "contents": ("Contents", "Indhold"),
+    "not_available": ("not available", "ikke tilgængelig"),
+    "no_data": ("No data for this chart in the output folder.", "Ingen data til denne figur i outputmappen."),
+    "ci95": ("95 % CI", "95 %-KI"),
+    "ci_to": ("to", "til"),
+    "mean": ("mean", "gennemsnit"),
+    "national": ("National", "Hele landet"),
+    "all_types": ("all types", "alle typer"),
+    "choose": ("Show:", "Vis:"),
+    # sections
+    "sec_headline": ("In brief", "Kort fortalt"),
+    "sec_occupancy": ("Occupancy over time", "Belægning over tid"),
+    "sec_season": ("Pattern over the year", "Mønster over året"),
+    "sec_queue": ("Waiting list over time", "Venteliste over tid"),
+    "sec_waits": ("Waits by placement type", "Ventetid efter anbringelsestype"),
+    "sec_heat": ("Utilisation by institution and month", "Belægningsprocent efter institution og måned"),
+    "sec_flows": (
+        "Flows: admissions and placement away from home",
+        "Strømme: anbringelser og anbringelse uden for hjemregionen",
+    ),
+    "sec_costs": ("Costs", "Udgifter"),
+    "sec_scenario": ("Assumptions of the scenario", "Scenariets forudsætninger"),
+    # how to read
+    "read_occupancy": (
+        "Youths in a place at the end of each day. The line is the median of the simulated futures, the dark band "
+        "holds the middle half of them and the light band 90 %; the dashed line is the number of open places. "
+        "Choose an institution in the menu.",
+        "Anbragte unge ved hver dags slutning. Linjen er medianen af de simulerede forløb, det mørke bånd rummer "
+        "den midterste halvdel af dem og det lyse bånd 90 %; den stiplede linje er antallet af åbne pladser. "
+        "Vælg en institution i menuen.",
+    ),
+    "read_season": (
+        "Mean number of youths placed, open places and youths waiting in each calendar month, over all simulated "
+        "years.",
+        "Gennemsnitligt antal anbragte unge, åbne pladser og ventende unge i hver kalendermåned over alle "
+        "simulerede år.",
+    ),
+    "read_queue": (
+        "Youths waiting for a place at the end of each day (mean over the simulated futures), by placement type; "
+        "the dotted line is the 95th percentile of all types: in one future in twenty more youths wait.",
+        "Unge på venteliste ved hver dags slutning (gennemsnit over de simulerede forløb) efter anbringelsestype; "
+        "den prikkede linje er 95 %-fraktilen for alle typer: i ét forløb ud af tyve venter flere unge.",
+    ),
+    "read_waits": (
+        "Mean wait from the decision to a place, and the share who wait more than one day and more than seven "
+        "days. The whiskers are 95 % confidence intervals over the replications.",
+        "Gennemsnitlig ventetid fra afgørelse til plads og andelen, der venter mere end én dag og mere end syv "
+        "dage. Stregerne er 95 %-konfidensintervaller over gentagelserne.",
+    ),
+    "read_heat": (
+        "Occupied places as a share of open places, by calendar month (mean of the daily counts over all simulated "
+        "years).",
+        "Belagte pladser som andel af åbne pladser efter kalendermåned (gennemsnit af de daglige tal over alle "
+        "simulerede år).",
+    ),
+    "read_flows": (
+        "Admissions per year to each institution by placement type, grouped by the institution's region; and the "
+        "share of admitted youths placed outside their home region, by home region.",
+        "Anbringelser pr. år på hver institution efter anbringelsestype, grupperet efter institutionens region; og "
+        "andelen af anbragte unge, der anbringes uden for deres hjemregion, efter hjemregion.",
+    ),
+    "read_costs": (
+        "Kroner per year: occupied places at the daily rate, empty places at their cost, and days waiting in police "
+        "custody. The whiskers are 95 % confidence intervals.",
+        "Kroner pr. år: belagte pladser til taksten, tomme pladser til deres pris og dage på venteliste i "
+        "arresthus. Stregerne er 95 %-konfidensintervaller.",
+    ),
+    # headline sentences
+    "hl_based_on": (
+        "Based on {reps} simulated futures of {years} years from {start}. Each figure is a mean over them, with "
+        "its 95 % confidence interval in brackets.",
+        "Bygger på {reps} simulerede forløb af {years} år fra {start}. Hvert tal er et gennemsnit over dem med "
+        "95 %-konfidensintervallet i parentes.",
+    ),
+    "hl_occupancy": (
+        "On an average day <b>{occ}</b> youths are placed ({occ_ci}) in {places} open places: a utilisation of "
+        "<b>{util}</b> ({util_ci}).",
+        "En gennemsnitlig dag er <b>{occ}</b> unge anbragt ({occ_ci}) på {places} åbne pladser: en belægning på "
+        "<b>{util}</b> ({util_ci}).",
+    ),
+    "hl_queue": (
+        "On an average day <b>{queue}</b> youths wait for a place ({queue_ci}).",
+        "En gennemsnitlig dag står <b>{queue}</b> unge på venteliste ({queue_ci}).",
+    ),
+    "hl_remand": (
+        "A remanded youth waits on average <b>{wait}</b> days for a place ({wait_ci}); <b>{over1}</b> wait more "
+        "than a day ({over1_ci}) and <b>{over7}</b> more than a week ({over7_ci}).",
+        "En ung i varetægtssurrogat venter i gennemsnit <b>{wait}</b> dage på en plads ({wait_ci}); <b>{over1}</b> "
+        "venter mere end et døgn ({over1_ci}) og <b>{over7}</b> mere end en uge ({over7_ci}).",
+    ),
+    "hl_full": (
+        "On <b>{full}</b> of days no place is free anywhere in the country ({full_ci}).",
+        "På <b>{full}</b> af dagene er der ingen ledig plads i hele landet ({full_ci}).",
+    ),
+    "hl_cost": (
+        "The places and the days in police custody cost <b>{cost}</b> a year ({cost_ci}).",
+        "Pladserne og dagene i arresthus koster <b>{cost}</b> om året ({cost_ci}).",
+    ),
+    "key_figures": ("Key figures", "Nøgletal"),
+    "col_figure": ("Figure", "Nøgletal"),
+    "col_mean": ("Mean", "Gennemsnit"),
+    "col_ci": ("95 % confidence interval", "95 %-konfidensinterval"),
+    # metrics (key figures table, hovers)
+    "m_occupancy": ("Occupancy (youths placed)", "Belægning (anbragte unge)"),
+    "m_places": ("Open places", "Åbne pladser"),
+    "m_utilisation": ("Utilisation", "Belægningsprocent"),
+    "m_queue": ("Youths waiting (mean number)", "Unge på venteliste (gennemsnit)"),
+    "m_wait_remand": ("Wait of remanded youths (days)", "Ventetid i varetægtssurrogat (dage)"),
+    "m_over1_remand": ("Remanded youths waiting > 1 day", "Unge i varetægtssurrogat, der venter > 1 døgn"),
+    "m_over7_remand": ("Remanded youths waiting > 7 days", "Unge i varetægtssurrogat, der venter > 7 døgn"),
+    "m_full": ("Days with no free place", "Dage uden ledig plads"),
+    "m_cost": ("Cost per year", "Udgift pr. år"),
+    # chart words
+    "date": ("Date", "Dato"),
+    "month": ("Calendar month", "Kalendermåned"),
+    "institution": ("Institution", "Institution"),
+    "region": ("Region", "Region"),
+    "home_region": ("Home region", "Hjemregion"),
+    "ptype": ("Placement type", "Anbringelsestype"),
+    "median": ("Median", "Median"),
+    "band90": ("90 % of futures", "90 % af forløbene"),
+    "band50": ("50 % of futures", "50 % af forløbene"),
+    "p05": ("5th percentile", "5 %-fraktil"),
+    "p25": ("25th percentile", "25 %-fraktil"),
+    "p75": ("75th percentile", "75 %-fraktil"),
+    "p95": ("95th percentile", "95 %-fraktil"),
+    "p95_all": ("95th percentile, all types", "95 %-fraktil, alle typer"),
+    "open_places": ("Open places", "Åbne pladser"),
+    "occupancy_mean": ("Occupancy (mean)", "Belægning (gennemsnit)"),
+    "queue_mean": ("Waiting (mean)", "Venteliste (gennemsnit)"),
+    "ax_youths_placed": ("Youths placed (number)", "Anbragte unge (antal)"),
+    "ax_youths_places": ("Youths / places (number)", "Unge / pladser (antal)"),
+    "ax_waiting_short": ("Waiting (number)", "Ventende (antal)"),
+    "ax_youths_waiting": ("Youths waiting (number)", "Unge på venteliste (antal)"),
+    "ax_wait_days": ("Mean wait (days)", "Gennemsnitlig ventetid (dage)"),
+    "ax_share_youths": ("Share of youths (%)", "Andel af de unge (%)"),
+    "ax_admissions": ("Admissions per year (number)", "Anbringelser pr. år (antal)"),
+    "ax_out_of_region": ("Outside home region (%)", "Uden for hjemregion (%)"),
+    "ax_cost": ("Million kroner per year", "Mio. kr. pr. år"),
+    "ax_cost_item": ("Cost item", "Udgiftspost"),
+    "utilisation_pct": ("Utilisation (%)", "Belægningsprocent (%)"),
+    "t_occupancy": ("Youths placed: {scope}", "Anbragte unge: {scope}"),
+    "t_season": ("Mean by calendar month, national", "Gennemsnit efter kalendermåned, hele landet"),
+    "t_queue": ("Waiting list by placement type, national", "Venteliste efter anbringelsestype, hele landet"),
+    "t_waits_mean": ("Mean wait", "Gennemsnitlig ventetid"),
+    "t_over1": ("Wait > 1 day", "Ventetid > 1 døgn"),
+    "t_over7": ("Wait > 7 days", "Ventetid > 7 døgn"),
+    "t_heat": ("Utilisation by institution and calendar month", "Belægningsprocent efter institution og kalendermåned"),
+    "t_admissions": ("Admissions per year (national: {total})", "Anbringelser pr. år (hele landet: {total})"),
+    "t_out_of_region": ("Placed outside the home region", "Anbragt uden for hjemregionen"),
+    "t_costs": ("Costs per year (total {total})", "Udgifter pr. år (i alt {total})"),
+    "cost_occupied_per_year": ("Occupied places", "Belagte pladser"),
+    "cost_idle_per_year": ("Empty places", "Tomme pladser"),
+    "cost_flexible_per_year": ("Flexible places", "Fleksible pladser"),
+    "cost_emergency_per_year": ("Emergency places", "Nødpladser"),
+    "cost_custody_per_year": ("Police custody", "Arresthus"),
+    "cost_per_year": ("Total", "I alt"),
+    "h_wait": ("Mean wait", "Gennemsnitlig ventetid"),
+    "h_days": ("days", "dage"),
+    "h_youths": ("youths", "unge"),
+    "h_per_year": ("per year", "pr. år"),
+    "h_mio_kr": ("million kr", "mio. kr."),
+    # scenario tables
+    "sc_horizon": ("Horizon", "Tidshorisont"),
+    "sc_regions": ("Regions and the proximity rule", "Regioner og nærhedsprincippet"),
+    "sc_institutions": ("Institutions, units and places", "Institutioner, afdelinger og pladser"),
+    "sc_demand": ("Demand by placement type", "Efterspørgsel efter anbringelsestype"),
+    "sc_stays": ("Stays and withdrawal", "Opholdstid og frafald"),
+    "sc_costs": ("Costs (kroner per day)", "Udgifter (kroner pr. dag)"),
+    "sc_other": ("Other settings", "Andre indstillinger"),
+    "sc_setting": ("Setting", "Indstilling"),
+    "sc_value": ("Value", "Værdi"),
+    "sc_start": ("Start", "Start"),
+    "sc_years": ("Years", "År"),
+    "sc_warmup": ("Warm-up (days)", "Indsvingning (dage)"),
+    "sc_replications": ("Replications", "Gentagelser"),
+    "sc_seed": ("Seed", "Seed"),
+    "sc_nearest": ("Nearest regions, in order", "Nærmeste regioner i rækkefølge"),
+    "sc_unit": ("Unit", "Afdeling"),
+    "sc_places": ("Places", "Pladser"),
+    "sc_high_security": ("High security", "Særligt sikret"),
+    "sc_accepts": ("Takes", "Modtager"),
+    "sc_changes": ("Planned changes", "Planlagte ændringer"),
+    "sc_emergency": ("Emergency places", "Nødpladser"),
+    "sc_total": ("Total", "I alt"),
+    "sc_priority": ("Priority", "Prioritet"),
+    "sc_per_year": ("Per year", "Pr. år"),
+    "sc_growth": ("Growth per year", "Vækst pr. år"),
+    "sc_seasonality": ("Seasonality", "Sæsonudsving"),
+    "sc_peak": ("peak in {month}", "top i {month}"),
+    "sc_dispersion": ("Dispersion (CV)", "Spredning (CV)"),
+    "sc_hs_share": ("Needs high security", "Behov for særligt sikret"),
+    "sc_region_shares": ("Home regions", "Hjemregioner"),
+    "sc_distribution": ("Distribution", "Fordeling"),
+    "sc_mean_days": ("Mean (days)", "Gennemsnit (dage)"),
+    "sc_cv": ("CV", "CV"),
+    "sc_drift": ("Drift per year", "Drift pr. år"),
+    "sc_withdrawal": ("Withdrawal while waiting", "Frafald under venten"),
+    "sc_occupied_day": ("Occupied place per day", "Belagt plads pr. dag"),
+    "sc_empty_day": ("Empty place per day", "Tom plads pr. dag"),
+    "sc_custody_day": ("Day in police custody", "Dag i arresthus"),
+    "sc_custody_types": ("Types waiting in police custody", "Typer, der venter i arresthus"),
+    "sc_none": ("none", "ingen"),
+    "yes": ("yes", "ja"),
+    "no": ("no", "nej"),
+}
+
+
+class Labels:
+    """Labels and number formats of one language (``en`` or ``da``)."""
+
+    def __init__(self, lang: str = "en"):
+        if lang not in LANGS:
+            raise ValueError(f"language must be one of {', '.join(LANGS)}, not '{lang}'")
+        self.lang = lang
+        self._i = LANGS.index(lang)
+
+    def __call__(self, key: str, **values) -> str:
+        text = TEXT[key][self._i]
+        return text.format(**values) if values else text
+
+    # --- numbers ---------------------------------------------------------------------------------------
+    @property
+    def separators(self) -> str:
+        """Plotly's ``layout.separators``: decimal mark, then thousands separator."""
+        return ",." if self.lang == "da" else ".,"
+
+    def num(self, x: float | None, decimals: int = 1) -> str:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "–"
+        s = f"{x:,.{decimals}f}"
+        if self.lang == "da":
+            s = s.translate(str.maketrans({",": ".", ".": ","}))
+        return s.replace("-", "−")
+
+    def pct(self, share: float | None, decimals: int = 1) -> str:
+        """A share (0.25) as a percentage: '25.0 %' / '25,0 %'."""
+        if share is None or (isinstance(share, float) and math.isnan(share)):
+            return "–"
+        return f"{self.num(share * 100, decimals)} %"
+
+    def mio_kr(self, kroner: float | None, decimals: int = 1) -> str:
+        if kroner is None or (isinstance(kroner, float) and math.isnan(kroner)):
+            return "–"
+        return f"{self.num(kroner / 1e6, decimals)} {self('h_mio_kr')}"
+
+    def span(self, lo: float | None, hi: float | None, fmt) -> str:
+        """'1.2 to 3.4' with each bound formatted by ``fmt``."""
+        if lo is None or hi is None or any(isinstance(v, float) and math.isnan(v) for v in (lo, hi)):
+            return self("not_available")
+        return f"{fmt(lo)} {self('ci_to')} {fmt(hi)}"
+
+    def interval(self, lo: float | None, hi: float | None, fmt) -> str:
+        """'95 % CI 1.2 to 3.4' with each bound formatted by ``fmt``."""
+        return f"{self('ci95')} {self.span(lo, hi, fmt)}"
+
+    def date(self, day: dt.date | str) -> str:
+        d = dt.date.fromisoformat(str(day)[:10])
+        if self.lang == "da":
+            return f"{d.day}. {_MONTHS['da'][d.month - 1]} {d.year}"
+        return f"{d.day} {_MONTHS['en'][d.month - 1]} {d.year}"
+
+    # --- names -----------------------------------------------------------------------------------------
+    def ptype(self, name: str) -> str:
+        return TYPES.get(name, {}).get(self.lang, name)
+
+    def scope(self, name: str) -> str:
+        return self("national") if name == "national" else name
+
+    def months_short(self) -> list[str]:
+        return list(_SHORT_MONTHS[self.lang])
+
+    def months(self) -> list[str]:
+        return list(_MONTHS[self.lang])
+
+    def yes_no(self, value: bool) -> str:
+        return self("yes") if value else self("no")
+
+    # --- plotly ----------------------------------------------------------------------------------------
+    def plotly_locale(self) -> dict | None:
+        """A plotly.js locale module for Danish dates and numbers (English is plotly.js's own)."""
+        if self.lang != "da":
+            return None
+        return {
+            "moduleType": "locale",
+            "name": "da",
+            "dictionary": {},
+            "format": {
+                "days": _DAYS["da"],
+                "shortDays": [d[:3] for d in _DAYS["da"]],
+                "months": _MONTHS["da"],
+                "shortMonths": _SHORT_MONTHS["da"],
+                "date": "%d.%m.%Y",
+                "decimal": ",",
+                "thousands": ".",
+            },
+        }
+
+
+def type_colour(name: str, position: int = 0) -> str:
+    return TYPE_COLOURS.get(name, _SPARE[position % len(_SPARE)])

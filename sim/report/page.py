@@ -1,0 +1,255 @@
+"""One self-contained HTML page: headline, charts and assumptions, with plotly.js embedded once.
+
+The page loads nothing from the network (a Content-Security-Policy forbids it) and opens from file://.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from html import escape
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from sim.report import figures
+from sim.report.data import ReportData, metric
+from sim.report.labels import Labels
+from sim.report.tables import _value, scenario_tables
+
+# (anchor, title key, how-to-read key, chart keys)
+SECTIONS = (
+    ("occupancy", "sec_occupancy", "read_occupancy", ("occupancy",)),
+    ("season", "sec_season", "read_season", ("season",)),
+    ("queue", "sec_queue", "read_queue", ("queue",)),
+    ("waits", "sec_waits", "read_waits", ("waits",)),
+    ("utilisation", "sec_heat", "read_heat", ("heat",)),
+    ("flows", "sec_flows", "read_flows", ("admissions", "out_of_region")),
+    ("costs", "sec_costs", "read_costs", ("costs",)),
+)
+
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; font-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'"
+)
+
+CSS = """
+:root { --ink: #222; --muted: #555; --rule: #ddd; --accent: #0072B2; }
+* { box-sizing: border-box; }
+body { margin: 0; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;
+       color: var(--ink); background: #fafafa; line-height: 1.45; }
+header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 20px; }
+header { padding-top: 24px; }
+h1 { font-size: 1.7rem; margin: 0 0 4px; }
+h2 { font-size: 1.3rem; margin: 0 0 6px; }
+h3 { font-size: 1.05rem; margin: 18px 0 6px; }
+.sub, .read, footer { color: var(--muted); }
+nav ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 6px 14px; margin: 10px 0 0; }
+nav a { color: var(--accent); }
+section { background: white; border: 1px solid var(--rule); border-radius: 6px; padding: 16px 18px; margin: 16px 0; }
+.headline p { margin: 6px 0; font-size: 1.05rem; }
+.chart { width: 100%; min-height: 300px; }
+table { border-collapse: collapse; margin: 4px 0 10px; font-size: 0.92rem; }
+th, td { border-bottom: 1px solid var(--rule); padding: 4px 10px 4px 0; text-align: left; vertical-align: top; }
+th { font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.institutions tbody tr:last-child td { font-weight: 600; border-top: 2px solid #999; }
+code { font-size: 0.85rem; word-break: break-all; }
+footer { font-size: 0.85rem; padding-bottom: 30px; }
+@media print { section { break-inside: avoid; border: none; } nav { display: none; } body { background: white; } }
+"""
+
+LOADER = """
+(function () {
+  "use strict";
+  var locale = %(locale)s;
+  var config = {responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"],
+                toImageButtonOptions: {format: "png", scale: 2}};
+  if (locale) { Plotly.register(locale); config.locale = locale.name; }
+  var jobs = [];
+  document.querySelectorAll("script.figure-data").forEach(function (node) {
+    var fig = JSON.parse(node.textContent);
+    jobs.push(Plotly.newPlot(document.getElementById(node.dataset.chart), fig.data, fig.layout, config));
+  });
+  Promise.all(jobs).then(function () {
+    window.kapsimReady = true;
+    document.documentElement.setAttribute("data-ready", "true");
+  });
+})();
+"""
+
+
+def build_figures(data: ReportData, lab: Labels) -> dict[str, go.Figure | None]:
+    """Every chart of the report by key (None where the run has no data for it)."""
+    ts, summary = data.timeseries, data.summary
+    return {
+        "occupancy": figures.occupancy_fan(ts, lab),
+        "season": figures.seasonal(ts, lab),
+        "queue": figures.waiting_list(ts, lab),
+        "waits": figures.waits_by_type(summary, lab),
+        "heat": figures.utilisation_heatmap(ts, lab),
+        "admissions": figures.admissions(summary, data.scenario, lab),
+        "out_of_region": figures.out_of_region(summary, data.scenario, lab),
+        "costs": figures.costs(summary, lab),
+    }
+
+
+def _facts(data: ReportData, lab: Labels) -> dict[str, str]:
+    h = data.scenario.get("horizon") or {}
+    reps = data.manifest.get("replications") or h.get("replications")
+    start = h.get("start")
+    return {
+        "name": str(data.manifest.get("scenario") or data.scenario.get("name") or "scenario"),
+        "reps": lab.num(reps, 0) if reps is not None else "?",
+        "years": _value(lab, h.get("years")) if h.get("years") is not None else "?",
+        "start": lab.date(start) if start else "?",
+    }
+
+
+def headline(data: ReportData, lab: Labels) -> str:
+    """Plain sentences with the main results, and a table of the same figures with their intervals."""
+    s = data.summary
+
+    def fig(name: str, ptype: str = "all"):
+        return metric(s, name, "national", ptype)
+
+    def fmt_num(d: int) -> Callable[[float], str]:
+        return lambda x: lab.num(x, d)
+
+    pct = lab.pct
+    rows = [
+        ("m_occupancy", fig("occupancy_mean"), fmt_num(1)),
+        ("m_places", fig("places_open_mean"), lambda x: lab.num(x, 0 if abs(x - round(x)) < 0.05 else 1)),
+        ("m_utilisation", fig("utilisation"), pct),
+        ("m_queue", fig("queue_length_mean"), fmt_num(2)),
+        ("m_wait_remand", fig("wait_days_mean", "remand"), fmt_num(2)),
+        ("m_over1_remand", fig("p_wait_over_1_day", "remand"), pct),
+        ("m_over7_remand", fig("p_wait_over_7_days", "remand"), pct),
+        ("m_full", fig("days_full_share"), pct),
+        ("m_cost", fig("cost_per_year"), lab.mio_kr),
+    ]
+    got = {key: (r, f) for key, r, f in rows if r is not None}
+
+    def mean(key: str) -> str:
+        r, f = got[key]
+        return f(r["mean"])
+
+    def ci(key: str) -> str:
+        r, f = got[key]
+        return escape(lab.interval(r["ci_low"], r["ci_high"], f))
+
+    sentences = [escape(lab("hl_based_on", **_facts(data, lab)))]
+    if {"m_occupancy", "m_places", "m_utilisation"} <= got.keys():
+        sentences.append(
+            lab(
+                "hl_occupancy",
+                occ=mean("m_occupancy"),
+                occ_ci=ci("m_occupancy"),
+                places=mean("m_places"),
+                util=mean("m_utilisation"),
+                util_ci=ci("m_utilisation"),
+            )
+        )
+    if "m_queue" in got:
+        sentences.append(lab("hl_queue", queue=mean("m_queue"), queue_ci=ci("m_queue")))
+    if {"m_wait_remand", "m_over1_remand", "m_over7_remand"} <= got.keys():
+        sentences.append(
+            lab(
+                "hl_remand",
+                wait=mean("m_wait_remand"),
+                wait_ci=ci("m_wait_remand"),
+                over1=mean("m_over1_remand"),
+                over1_ci=ci("m_over1_remand"),
+                over7=mean("m_over7_remand"),
+                over7_ci=ci("m_over7_remand"),
+            )
+        )
+    if "m_full" in got:
+        sentences.append(lab("hl_full", full=mean("m_full"), full_ci=ci("m_full")))
+    if "m_cost" in got:
+        sentences.append(lab("hl_cost", cost=mean("m_cost"), cost_ci=ci("m_cost")))
+    table_rows = "".join(
+        f'<tr><td>{escape(lab(key))}</td><td class="num">{escape(mean(key))}</td>'
+        f'<td class="num">{escape(lab.span(r["ci_low"], r["ci_high"], f))}</td></tr>'
+        for key, (r, f) in got.items()
+    )
+    table = (
+        f'<h3>{escape(lab("key_figures"))}</h3><table class="key-figures"><thead><tr>'
+        f'<th>{escape(lab("col_figure"))}</th><th class="num">{escape(lab("col_mean"))}</th>'
+        f'<th class="num">{escape(lab("col_ci"))}</th></tr></thead><tbody>{table_rows}</tbody></table>'
+    )
+    return "".join(f"<p>{p}</p>" for p in sentences) + table
+
+
+def _figure_json(fig: go.Figure) -> str:
+    # '/' is already escaped by plotly's encoder; escape '<' too so no '</script>' can close the element
+    return fig.to_json(validate=False).replace("<", "\\u003c")
+
+
+def render(data: ReportData, lab: Labels) -> str:
+    """The whole page as one string."""
+    facts = _facts(data, lab)
+    figs = build_figures(data, lab)
+    nav = "".join(f'<li><a href="#{a}">{escape(lab(t))}</a></li>' for a, t, _, _ in SECTIONS)
+    nav = f'<li><a href="#headline">{escape(lab("sec_headline"))}</a></li>{nav}'
+    nav += f'<li><a href="#scenario">{escape(lab("sec_scenario"))}</a></li>'
+    body = [
+        f'<section id="headline" class="headline"><h2>{escape(lab("sec_headline"))}</h2>{headline(data, lab)}</section>'
+    ]
+    for anchor, title, read, keys in SECTIONS:
+        charts = []
+        for key in keys:
+            fig = figs.get(key)
+            if fig is None:
+                charts.append(f'<p class="missing">{escape(lab("no_data"))}</p>')
+                continue
+            charts.append(
+                f'<div class="chart" id="chart-{key}" data-chart="{key}"></div>'
+                f'<script type="application/json" class="figure-data" data-chart="chart-{key}">'
+                f"{_figure_json(fig)}</script>"
+            )
+        body.append(
+            f'<section id="{anchor}"><h2>{escape(lab(title))}</h2><p class="read">{escape(lab(read))}</p>'
+            + "".join(charts)
+            + "</section>"
+        )
+    body.append(
+        f'<section id="scenario"><h2>{escape(lab("sec_scenario"))}</h2>'
+        f"<p>{escape(str(data.scenario.get('description') or ''))}</p>{scenario_tables(data.scenario, lab)}</section>"
+    )
+    m = data.manifest
+    footer = ""
+    if m:
+        footer = (
+            f"<p>{escape(lab('made_by', version=str(m.get('kapsim_version', '?'))))} "
+            f"<code>{escape(str(m.get('command', '')))}</code>"
+            f"{(' · commit <code>' + escape(str(m['commit'])) + '</code>') if m.get('commit') else ''}"
+            f" · scenario sha256 <code>{escape(str(m.get('scenario_sha256', '')))}</code></p>"
+        )
+    locale = json.dumps(lab.plotly_locale(), ensure_ascii=False).replace("<", "\\u003c")
+    title = lab("title", name=facts["name"])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{lab.lang}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(title)}</title>",
+            f"<style>{CSS}</style>",
+            f"<script>{get_plotlyjs()}</script>",
+            "</head>",
+            "<body>",
+            f'<header><h1>{escape(title)}</h1><p class="sub">{escape(lab("subtitle", **facts))}</p>'
+            f'<nav aria-label="{escape(lab("contents"))}"><ul>{nav}</ul></nav></header>',
+            "<main>",
+            *body,
+            "</main>",
+            f"<footer>{footer}</footer>",
+            f"<script>{LOADER % {'locale': locale}}</script>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )

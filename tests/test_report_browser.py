@@ -1,0 +1,186 @@
+"""The report as a planner meets it: opened from file:// in headless Chromium with the network blocked.
+
+Needs Debian's chromium (/usr/bin/chromium, or $CHROMIUM) and Playwright for Python; without them these
+tests skip, except under CI=true, where a missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.report import write_report
+from tests.report_fixtures import short_run
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# chart div -> traces it must hold (filled in from the run for the occupancy fan)
+CHARTS = {
+    "chart-season": 3,
+    "chart-queue": 5,
+    "chart-waits": 3,
+    "chart-heat": 1,
+    "chart-admissions": 3,
+    "chart-out_of_region": 1,
+    "chart-costs": 1,
+}
+VISIBLE = """id => document.getElementById(id)._fullData
+    .filter(t => t.visible === true).map(t => t.meta.scope + ':' + t.meta.stat)"""
+MEDIAN = """id => { const t = document.getElementById(id)._fullData
+    .find(t => t.visible === true && t.meta.stat === 'p50'); return Array.from(t.y); }"""
+LINE_PATHS = """id => Array.from(document.querySelectorAll('#' + id + ' .scatterlayer .trace .js-line'))
+    .map(p => p.getAttribute('d'))"""
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install playwright)"
+    if not Path(CHROMIUM).is_file():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = _missing()
+    if missing:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true and the browser tests cannot run: {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    return short_run(tmp_path_factory.mktemp("browser") / "baseline", replications=4, seed=5)
+
+
+class Opened:
+    """A report open in a page, with everything the page logged or tried to fetch."""
+
+    def __init__(self, browser, path: Path):
+        self.console: list[str] = []
+        self.errors: list[str] = []
+        self.blocked: list[str] = []
+        self.requests: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_function("window.kapsimReady === true", timeout=30_000)
+
+    def _route(self, route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def console_errors(self) -> list[str]:
+        return [m for m in self.console if m.startswith("error")] + self.errors
+
+
+@pytest.fixture(scope="module", params=["en", "da"])
+def opened(request, browser, run_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"report-{request.param}")
+    for f in run_dir.iterdir():
+        if f.is_file() and f.name != "replications.parquet":
+            (folder / f.name).write_bytes(f.read_bytes())
+    path = write_report(folder, request.param)
+    page = Opened(browser, path)
+    page.lang = request.param
+    page.folder = folder
+    yield page
+    page.context.close()
+
+
+def _hover_middle(page, chart: str) -> None:
+    page.locator(f"#{chart}").scroll_into_view_if_needed()
+    box = page.locator(f"#{chart} .nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + 2)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
+
+
+def test_opens_offline_without_errors(opened):
+    assert opened.console_errors() == []
+    assert opened.blocked == []
+    assert all(u.startswith(("file://", "data:", "blob:")) for u in opened.requests), opened.requests
+    assert opened.page.evaluate("document.documentElement.lang") == opened.lang
+
+
+def test_every_chart_is_drawn(opened, run_dir):
+    ts = pd.read_parquet(run_dir / "timeseries.parquet")
+    n_inst = ts[ts.measure == "occupancy"].scope.nunique() - 1
+    expected = {"chart-occupancy": 6 * (1 + n_inst), **CHARTS}
+    drawn = opened.page.evaluate(
+        "() => Object.fromEntries(Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".map(el => [el.id, el.data.length]))"
+    )
+    assert drawn == expected
+    for chart in expected:  # an SVG with the plot, not only the data
+        assert opened.page.locator(f"#{chart} .main-svg").count() >= 1, chart
+    # the plotted national median is the timeseries' median, decoded from the embedded arrays
+    median = opened.page.evaluate(MEDIAN, "chart-occupancy")
+    nat = ts[(ts.measure == "occupancy") & (ts.scope == "national")].sort_values("date")
+    np.testing.assert_allclose(median, nat.p50.to_numpy())
+
+
+def test_hover_shows_exact_values(opened):
+    page = opened.page
+    page.locator("#chart-waits").scroll_into_view_if_needed()
+    box = page.locator("#chart-waits .bars .point path").first.bounding_box()  # mean wait of all types
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
+    page.wait_for_selector("#chart-waits .hoverlayer .hovertext", timeout=5_000)
+    text = page.locator("#chart-waits .hoverlayer .hovertext").first.text_content()
+    assert ("95 % CI" if opened.lang == "en" else "95 %-KI") in text
+    _hover_middle(page, "chart-occupancy")
+    page.wait_for_function(
+        "() => document.querySelector('#chart-occupancy .hoverlayer').textContent.length > 0", timeout=5_000
+    )
+    text = page.locator("#chart-occupancy .hoverlayer").text_content()
+    assert "Median" in text and ("Open places" if opened.lang == "en" else "Åbne pladser") in text
+    page.mouse.move(0, 0)
+
+
+def test_institution_selector_changes_the_plotted_data(opened):
+    page = opened.page
+    chart = "chart-occupancy"
+    page.locator(f"#{chart}").scroll_into_view_if_needed()
+    before = page.evaluate(VISIBLE, chart)
+    assert before and all(v.startswith("national:") for v in before)
+    median_before = page.evaluate(MEDIAN, chart)
+    paths_before = page.evaluate(LINE_PATHS, chart)
+    page.click(f"#{chart} .updatemenu-header-group")
+    option = page.locator(f"#{chart} .updatemenu-dropdown-button", has_text="Egely")
+    option.click()
+    page.wait_for_function(f"() => document.getElementById('{chart}')._fullData[0].visible !== true", timeout=5_000)
+    after = page.evaluate(VISIBLE, chart)
+    assert after == [v.replace("national:", "Egely:") for v in before]
+    median_after = page.evaluate(MEDIAN, chart)
+    assert len(median_after) == len(median_before) and median_after != median_before
+    assert max(median_after) <= 19 < np.mean(median_before)  # Egely has 19 places, the country 107
+    assert page.evaluate(LINE_PATHS, chart) != paths_before
+    assert "Egely" in page.locator(f"#{chart} .gtitle").text_content()
+    assert opened.console_errors() == []
