@@ -101,11 +101,13 @@ def run_comparison(
     progress: bool = True,
     level: float = 0.95,
     on_done: Callable[[Entry, Stored], None] | None = None,
+    executor: str = "processes",
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run (or reuse) every scenario into ``out/NAME/`` and write ``out/comparison.csv``; returns the table."""
     results = []
     for entry in entries:
-        stored = obtain(entry.scenario, safe_child(out, entry.name), command, workers, progress)
+        stored = obtain(entry.scenario, safe_child(out, entry.name), command, workers, progress, executor, scheduler)
         results.append((entry.name, stored))
         if on_done is not None:
             on_done(entry, stored)

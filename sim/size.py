@@ -141,6 +141,7 @@ class Lever:
     units: tuple[tuple[str, str], ...]  # (institution, unit) of each ordinary unit under the lever
     current: tuple[int, ...]  # their places today
     high_security: int  # high-security places under the lever (fixed)
+    secure: tuple[tuple[str, int], ...] = ()  # (institution, its high-security places) under the lever
 
     @property
     def total(self) -> int:
@@ -170,6 +171,8 @@ class Lever:
     def by_institution(self, total: int) -> dict[str, int]:
         """Total places (with high-security) of each institution under the lever at ``total``."""
         out = {inst: 0 for inst, _ in self.units}
+        for inst, places in self.secure:
+            out[inst] = out.get(inst, 0) + places
         for (inst, _), p in zip(self.units, self.places(total)):
             out[inst] += p
         return out
@@ -195,17 +198,17 @@ def parse_lever(text: str, scenario: Scenario) -> Lever:
         chosen = [name]
     else:
         raise SizeError(f"--lever {text}: expected 'national_places' or 'institution:NAME'")
-    units, current, secure = [], [], 0
+    units, current, secure = [], [], {}
     for inst in chosen:
         for uname, unit in scenario.institutions[inst].units.items():
             if unit.high_security:
-                secure += unit.places
+                secure[inst] = secure.get(inst, 0) + unit.places
             else:
                 units.append((inst, uname))
                 current.append(unit.places)
     if not units:
         raise SizeError(f"--lever {text}: no ordinary unit to add places to")
-    return Lever(text, tuple(units), tuple(current), secure)
+    return Lever(text, tuple(units), tuple(current), sum(secure.values()), tuple(secure.items()))
 
 
 @dataclass
@@ -324,6 +327,8 @@ def size(
     progress: bool = True,
     max_places: int | None = None,
     on_point: Callable[[Evaluation], None] | None = None,
+    executor: str = "processes",
+    scheduler: str | None = None,
 ) -> Sizing:
     """Find the smallest lever value meeting ``target``; writes ``out/size.json``, ``out/size.csv`` and a
     folder ``out/places-N/`` per simulated capacity (reused on a rerun)."""
@@ -342,7 +347,8 @@ def size(
         if c in points:
             return points[c]
         scenario = lever.apply(base, c)
-        stored: Stored = obtain(scenario, safe_child(out, f"places-{c}"), command, workers, progress)
+        folder = safe_child(out, f"places-{c}")
+        stored: Stored = obtain(scenario, folder, command, workers, progress, executor, scheduler)
         mean, lo, hi, bound, n, status = judge(stored.column(target.key), target, confidence)
         e = Evaluation(
             c, stage, len(points) + 1, mean, lo, hi, bound, n, status, stored.folder.name, stored.reused,

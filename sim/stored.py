@@ -66,10 +66,19 @@ def read(folder: Path, scenario: Scenario) -> Stored:
     return Stored(scenario, folder, keys, reps, values, reused=True, seconds=0.0)
 
 
-def obtain(scenario: Scenario, folder: Path, command: str, workers: int = 1, progress: bool = True) -> Stored:
+def obtain(
+    scenario: Scenario,
+    folder: Path,
+    command: str,
+    workers: int = 1,
+    progress: bool = True,
+    executor: str = "processes",
+    scheduler: str | None = None,
+) -> Stored:
     """The results of ``scenario`` in ``folder``: read if finished, else simulated (resuming) and written.
 
-    Raises ``sim.runner.Interrupted`` on Ctrl-C, with the finished replications kept in ``folder/.partial``.
+    ``workers``, ``executor`` and ``scheduler`` are passed to :func:`sim.runner.run`. Raises
+    ``sim.runner.Interrupted`` on Ctrl-C, with the finished replications kept in ``folder/.partial``.
     """
     if finished(folder, scenario):
         try:
@@ -78,7 +87,7 @@ def obtain(scenario: Scenario, folder: Path, command: str, workers: int = 1, pro
             pass
     _drop_foreign_partial(folder, scenario_hash(scenario))
     started = time.perf_counter()
-    result = run(scenario, folder, workers=workers, progress=progress)
+    result = run(scenario, folder, workers=workers, progress=progress, executor=executor, scheduler=scheduler)
     write_run(folder, scenario, result, command, result.wall_seconds)
     keys = tuple(result.layout.keys)
     return Stored(scenario, folder, keys, result.reps, result.values, False, time.perf_counter() - started)

@@ -263,6 +263,8 @@ def run_sweep(
     workers: int = 1,
     progress: bool = True,
     on_done: Callable[[Point, Stored], None] | None = None,
+    executor: str = "processes",
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run (or reuse) every point into ``out/LABEL/``; write ``out/sweep.csv`` and ``out/points.csv``."""
     from tqdm import tqdm
@@ -278,7 +280,7 @@ def run_sweep(
     frames, index_rows = [], []
     try:
         for p in points:
-            stored = obtain(p.scenario, safe_child(out, p.label), command, workers, progress)
+            stored = obtain(p.scenario, safe_child(out, p.label), command, workers, progress, executor, scheduler)
             summary = summarise(stored.keys, stored.values)
             for k, key in enumerate(axes):
                 summary.insert(k, key, [p.values[key]] * len(summary))

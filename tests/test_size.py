@@ -108,6 +108,7 @@ def test_national_lever_spreads_places_in_proportion_and_monotonically():
     scenario = lever.apply(base, 120)
     assert scenario.institutions["Egely"].units["high_security"].places == 5
     assert sum(u.places for i in scenario.institutions.values() for u in i.units.values()) == 120
+    assert sum(lever.by_institution(120).values()) == 120 and lever.by_institution(107)["Egely"] == 19
     with pytest.raises(SizeError, match="below the 10 high-security places"):
         lever.places(9)
 
@@ -115,7 +116,7 @@ def test_national_lever_spreads_places_in_proportion_and_monotonically():
 def test_institution_lever_changes_only_that_institution():
     base = overrides.load(BASELINE)
     lever = parse_lever("institution:Egely", base)
-    assert lever.total == 19 and lever.by_institution(25) == {"Egely": 20}
+    assert lever.total == 19 and lever.by_institution(25) == {"Egely": 25}
     scenario = lever.apply(base, 25)
     assert scenario.institutions["Egely"].units["ordinary"].places == 20
     assert scenario.institutions["Grenen"].units["ordinary"].places == 10
