@@ -68,7 +68,14 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers)."
 )
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Report language.")
-def run(scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang) -> None:
+@click.option(
+    "--parameter-uncertainty",
+    is_flag=True,
+    help="Replication r uses parameter draw r mod N from the scenario's parameter_uncertainty (kapsim calibrate).",
+)
+def run(
+    scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang, parameter_uncertainty
+) -> None:
     """Run a scenario's replications and write the results to the output folder.
 
     Writes to OUT: summary.csv (each metric with its 95 % confidence interval), replications.parquet
@@ -86,6 +93,13 @@ def run(scenario, replications, seed, out, workers, overrides, quiet, executor, 
     changes = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     if changes:
         s = with_horizon(s, **changes)
+    if parameter_uncertainty:
+        from sim.uncertainty import with_draws_applied
+
+        try:
+            s = with_draws_applied(s)
+        except ScenarioError as exc:
+            raise click.ClickException("\n".join(exc.problems)) from None
     folder = Path(out) if out else Path("outputs") / Path(scenario).stem
     try:
         result = run_all(s, folder, workers=workers, progress=not quiet, executor=executor, scheduler=scheduler)

@@ -19,10 +19,31 @@ from sim.youths import draw_youths
 
 
 class Experiment:
+    """A compiled scenario. If its ``parameter_uncertainty`` is applied, replication r runs with draw
+    r mod the number of draws; each draw is compiled once, when first needed, and kept."""
+
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.clock = Clock.from_horizon(scenario.horizon)
         self.network: Network = compile_network(scenario, self.clock)
+        pu = scenario.parameter_uncertainty
+        self._draws = pu.draws if pu is not None and pu.apply else None
+        self._by_draw: dict[int, Experiment] = {}
+
+    def for_replication(self, replication: int) -> Experiment:
+        """The experiment that runs ``replication``: this one, or the one compiled for its parameter draw.
+
+        Random streams depend only on the seed and the replication number, never on the draw.
+        """
+        if not self._draws:
+            return self
+        k = replication % len(self._draws)
+        exp = self._by_draw.get(k)
+        if exp is None:
+            from sim.uncertainty import apply_draw
+
+            exp = self._by_draw[k] = Experiment(apply_draw(self.scenario, self._draws[k], f"parameter draw {k}"))
+        return exp
 
     @cached_property
     def measures(self) -> Measures:
@@ -34,6 +55,8 @@ class Experiment:
 
     def records(self, replication: int, reference: bool = False) -> Records:
         """Simulate one replication and return its raw records."""
+        if self._draws:
+            return self.for_replication(replication).records(replication, reference)
         youths = draw_youths(self.scenario, self.network, self.clock, replication)
         if reference:
             from sim.reference import run_reference
@@ -43,4 +66,5 @@ class Experiment:
 
     def replicate(self, replication: int) -> tuple[np.ndarray, np.ndarray]:
         """(metric vector, daily [series, day] int32 array) of one replication."""
-        return self.measures(self.records(replication))
+        exp = self.for_replication(replication)
+        return exp.measures(exp.records(replication))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
 PLACEMENT_TYPES: tuple[str, ...] = ("remand", "sentence", "social")
 PlacementTypeName = Literal["remand", "sentence", "social"]
@@ -226,6 +226,41 @@ class StartState(Strict):
     waiting: list[WaitingAtStart] = Field(default_factory=list)
 
 
+Number = Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False)]
+NOT_UNCERTAIN = ("horizon", "parameter_uncertainty")  # roots a draw may not change: they fix the run's shape
+
+
+class ParameterUncertainty(Strict):
+    """Draws of uncertain parameters, e.g. the bootstrap of ``kapsim calibrate``.
+
+    Each draw maps dotted key paths of this scenario (``placement_types.remand.demand.per_year``) to numbers.
+    With ``apply`` (set by ``kapsim run --parameter-uncertainty``) replication r runs with draw r mod the
+    number of draws; otherwise the draws are carried along unused.
+    """
+
+    source: str = ""
+    apply: StrictBool = False
+    draws: list[dict[str, Number]] = Field(min_length=1)
+
+
+def _number_at(node: object, keys: list[str]) -> bool:
+    """Whether the dotted path ``keys`` leads to a number in a validated scenario (models, dicts, lists)."""
+    for key in keys:
+        if isinstance(node, BaseModel):
+            if key not in type(node).model_fields:
+                return False
+            node = getattr(node, key)
+        elif isinstance(node, dict):
+            if key not in node:
+                return False
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return False
+    return isinstance(node, int | float) and not isinstance(node, bool)
+
+
 class Allocation(Strict):
     nearest: dict[str, list[str]] = Field(default_factory=dict)
     high_security_units_take_ordinary: StrictBool = False
@@ -253,6 +288,25 @@ class Scenario(Strict):
     start_state: StartState | None = None
     flexible: dict[str, FlexiblePlaces] = Field(default_factory=dict)
     attributes: dict[str, dict[str, Share]] = Field(default_factory=dict)
+    parameter_uncertainty: ParameterUncertainty | None = None
+
+    @model_validator(mode="after")
+    def _uncertain_paths(self) -> Scenario:
+        if self.parameter_uncertainty is None:
+            return self
+        errors: list[str] = []
+        for i, draw in enumerate(self.parameter_uncertainty.draws):
+            for path in draw:
+                keys = path.split(".")
+                if keys[0] in NOT_UNCERTAIN:
+                    errors.append(f"parameter_uncertainty.draws[{i}]: '{path}' may not vary between replications")
+                elif not _number_at(self, keys):
+                    errors.append(f"parameter_uncertainty.draws[{i}]: '{path}' is not a number in this scenario")
+            if len(errors) >= 5:  # one bad key repeats in every draw; a few lines say it
+                break
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
 
     @model_validator(mode="after")
     def _attributes(self) -> Scenario:
