@@ -68,14 +68,7 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers)."
 )
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Report language.")
-@click.option(
-    "--parameter-uncertainty",
-    is_flag=True,
-    help="Replication r uses parameter draw r mod N from the scenario's parameter_uncertainty (kapsim calibrate).",
-)
-def run(
-    scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang, parameter_uncertainty
-) -> None:
+def run(scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang) -> None:
     """Run a scenario's replications and write the results to the output folder.
 
     Writes to OUT: summary.csv (each metric with its 95 % confidence interval), replications.parquet
@@ -93,13 +86,6 @@ def run(
     changes = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     if changes:
         s = with_horizon(s, **changes)
-    if parameter_uncertainty:
-        from sim.uncertainty import with_draws_applied
-
-        try:
-            s = with_draws_applied(s)
-        except ScenarioError as exc:
-            raise click.ClickException("\n".join(exc.problems)) from None
     folder = Path(out) if out else Path("outputs") / Path(scenario).stem
     try:
         result = run_all(s, folder, workers=workers, progress=not quiet, executor=executor, scheduler=scheduler)
@@ -268,6 +254,14 @@ def _experiment_options(default_out: str):
             help="Override a value of every scenario; institutions.NAME.places=N sets an institution's total places.",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress bars."),
+        click.option(
+            "--executor",
+            type=click.Choice(["processes", "dask"]),
+            default="processes",
+            show_default=True,
+            help="Local worker processes, or a dask.distributed cluster (as in run).",
+        ),
+        click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)."),
     ]
 
     def decorate(f):
@@ -289,7 +283,7 @@ def _command_line() -> str:
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_experiment_options("outputs/compare-FIRST")
-def compare(scenarios, replications, seed, workers, out, sets, quiet) -> None:
+def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, scheduler) -> None:
     """Run scenarios with common random numbers and compare each with the first.
 
     Every scenario runs with one seed (--seed, else the first scenario's) and the same replication numbers,
@@ -314,11 +308,19 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet) -> None:
     done = []
     try:
         table = run_comparison(
-            entries, folder, _command_line(), workers, not quiet, on_done=lambda e, s: done.append(s.reused)
+            entries,
+            folder,
+            _command_line(),
+            workers,
+            not quiet,
+            on_done=lambda e, s: done.append(s.reused),
+            executor=executor,
+            scheduler=scheduler,
         )
-    except Interrupted as exc:
+    except (Interrupted, KeyboardInterrupt) as exc:
         raise click.ClickException(
-            f"{exc}; {len(done)} of {len(entries)} scenarios finished; run the same command again to resume"
+            f"{exc or 'interrupted'}; {len(done)} of {len(entries)} scenarios finished; "
+            "run the same command again to resume"
         ) from None
     h = entries[0].scenario.horizon
     click.echo(
@@ -338,7 +340,7 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet) -> None:
     help="A key and its values: start:stop:step (stop included when on the grid) or a comma list a,b,c.",
 )
 @_experiment_options("outputs/sweep-NAME")
-def sweep(source, vary, replications, seed, workers, out, sets, quiet) -> None:
+def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor, scheduler) -> None:
     """Run every combination of the varied values around a base scenario.
 
     SOURCE is a scenario (then give --vary) or a sweep file holding a 'sweep:' block with base, vary and
@@ -359,11 +361,20 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet) -> None:
     done = []
     try:
         table = run_sweep(
-            points, axes, folder, _command_line(), workers, not quiet, on_done=lambda p, s: done.append(s.reused)
+            points,
+            axes,
+            folder,
+            _command_line(),
+            workers,
+            not quiet,
+            on_done=lambda p, s: done.append(s.reused),
+            executor=executor,
+            scheduler=scheduler,
         )
-    except Interrupted as exc:
+    except (Interrupted, KeyboardInterrupt) as exc:
         raise click.ClickException(
-            f"{exc}; {len(done)} of {len(points)} points finished; run the same command again to resume"
+            f"{exc or 'interrupted'}; {len(done)} of {len(points)} points finished; "
+            "run the same command again to resume"
         ) from None
     click.echo(
         f"{len(points)} points ({sum(done)} reused), {base.horizon.replications} replications each, "
@@ -396,7 +407,9 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet) -> None:
 )
 @click.option("--max-places", type=click.IntRange(min=1), help="Give up above this many places.")
 @_experiment_options("outputs/size-NAME")
-def size(scenario, target, lever, confidence, max_places, replications, seed, workers, out, sets, quiet) -> None:
+def size(
+    scenario, target, lever, confidence, max_places, replications, seed, workers, out, sets, quiet, executor, scheduler
+) -> None:
     """Find the smallest capacity that meets a service target.
 
     An Erlang C pre-screen on the offered load brackets the answer, then a simulated search with common
@@ -417,14 +430,24 @@ def size(scenario, target, lever, confidence, max_places, replications, seed, wo
         chosen = parse_lever(lever, base)
         folder = Path(out) if out else Path("outputs") / f"size-{Path(scenario).stem}"
         result = find_size(
-            base, goal, chosen, folder, _command_line(), confidence, workers, not quiet, max_places=max_places
+            base,
+            goal,
+            chosen,
+            folder,
+            _command_line(),
+            confidence,
+            workers,
+            not quiet,
+            max_places=max_places,
+            executor=executor,
+            scheduler=scheduler,
         )
     except ScenarioError as exc:
         raise _refused(exc) from None
     except SizeError as exc:
         raise click.ClickException(str(exc)) from None
-    except Interrupted as exc:
-        raise click.ClickException(f"{exc}; run the same command again to resume") from None
+    except (Interrupted, KeyboardInterrupt) as exc:
+        raise click.ClickException(f"{exc or 'interrupted'}; run the same command again to resume") from None
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"-> {folder}/size.json, {folder}/size.csv")
