@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
 import json
 import os
@@ -50,11 +52,30 @@ def safe_child(folder: Path, name: str) -> Path:
     return child
 
 
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the source files that determine a run's numbers (all of sim/ but the CLI and reports).
+
+    Stored results are reused, and partial runs resumed, only under the same fingerprint, so numbers from
+    an older model are never mixed with or mistaken for the current one's.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        rel = f.relative_to(root)
+        if rel.parts[0] == "report" or rel.name in ("cli.py", "bench.py"):
+            continue
+        digest.update(str(rel).encode())
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
 class PartialStore:
     """Finished replications of an unfinished run, one compressed file per chunk, in ``OUT/.partial``.
 
-    The store belongs to one resolved scenario (its hash); a store left by a different scenario is
-    refused rather than mixed in.
+    The store belongs to one resolved scenario (its hash) and one model (:func:`code_fingerprint`): a
+    store left by a different scenario is refused rather than mixed in, and one left by other model code
+    is discarded.
     """
 
     def __init__(self, out: Path, scenario_hash: str):
@@ -63,6 +84,7 @@ class PartialStore:
 
     def open(self) -> None:
         meta = self.dir / "meta.json"
+        mine = {"scenario_sha256": self.hash, "code_sha256": code_fingerprint()}
         if meta.exists():
             old = json.loads(meta.read_text())
             if old.get("scenario_sha256") != self.hash:
@@ -70,8 +92,10 @@ class PartialStore:
                     f"{self.dir} holds an unfinished run of a different scenario; "
                     "delete it or choose another --out folder"
                 )
-        else:
-            atomic_text(meta, json.dumps({"scenario_sha256": self.hash}))
+            if old.get("code_sha256") != mine["code_sha256"]:
+                self.remove()  # finished by other model code: its numbers must not be mixed in
+        if not meta.exists():
+            atomic_text(meta, json.dumps(mine))
 
     def save(self, reps: np.ndarray, values: np.ndarray, daily: np.ndarray) -> None:
         """Save a chunk as .npz; the daily counts as int16 when they fit, deflated at level 1.
@@ -180,6 +204,7 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
         "command": command,
         "scenario": scenario.name,
         "scenario_sha256": scenario_hash(scenario),
+        "code_sha256": code_fingerprint(),
         "seed": scenario.horizon.seed,
         "replications": int(n_rep),
         "resumed_replications": int(result.resumed),

@@ -2,9 +2,9 @@
 
 The experiments (compare, sweep, size) run many scenarios, each into its own folder with the files of
 ``kapsim run``. A folder counts as finished when its ``manifest.json`` names the same scenario hash (which
-covers the seed and the number of replications) and its ``replications.parquet`` can be read; then nothing
-is simulated again. An unfinished folder resumes from its ``.partial`` store. The hash identifies the
-scenario, not the code: after changing the model, delete old output folders.
+covers the seed and the number of replications) and the same model code (``code_sha256``), and its
+``replications.parquet`` can be read; then nothing is simulated again. An unfinished folder resumes from
+its ``.partial`` store.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.measures import Key
-from sim.outputs import PartialStore, write_run
+from sim.outputs import PartialStore, code_fingerprint, write_run
 from sim.runner import run
 from sim.scenario import scenario_hash
 from sim.schema import Scenario
@@ -48,6 +48,7 @@ def finished(folder: Path, scenario: Scenario) -> bool:
         return False
     return (
         manifest.get("scenario_sha256") == scenario_hash(scenario)
+        and manifest.get("code_sha256") == code_fingerprint()
         and manifest.get("replications") == scenario.horizon.replications
         and (folder / "replications.parquet").is_file()
     )

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -136,3 +137,23 @@ def test_interrupted_run_keeps_finished_work_and_resumes(tmp_path):
     b = pd.read_csv(clean / "summary.csv")
     pd.testing.assert_frame_equal(a, b)
     assert Path(out / "timeseries.parquet").read_bytes() == Path(clean / "timeseries.parquet").read_bytes()
+
+
+def test_a_partial_run_from_other_model_code_is_discarded_not_mixed_in(tmp_path):
+    from sim.outputs import PartialStore, code_fingerprint
+    from sim.runner import run
+    from sim.scenario import load_scenario, scenario_hash, with_horizon
+
+    s = with_horizon(load_scenario(BASELINE, ["horizon.years=1"]), replications=4)
+    out = tmp_path / "out"
+    store = PartialStore(out, scenario_hash(s))
+    store.open()
+    first = run(with_horizon(s, replications=2), progress=False)
+    store.save(first.reps, first.values + 1.0, np.zeros((2, len(first.layout.series), first.layout.days), np.int32))
+    meta = json.loads((out / ".partial" / "meta.json").read_text())
+    assert meta["code_sha256"] == code_fingerprint()
+    meta["code_sha256"] = "an older model"
+    (out / ".partial" / "meta.json").write_text(json.dumps(meta))
+    result = run(s, out, progress=False)
+    assert result.resumed == 0  # the stale chunk was not used
+    assert np.array_equal(result.values[:2], first.values, equal_nan=True)
