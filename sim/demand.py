@@ -87,4 +87,7 @@ def arrival_times(demand: Demand, clock: Clock, rng: np.random.Generator) -> np.
     month = np.repeat(np.arange(n_months), counts)
     t = lo[month] + rng.random(month.size) * (hi - lo)[month]
     accept = rng.random(month.size) * bound[month] < rate(demand, clock, t, mult)
+    # when the run ends inside a month, that month's candidates are drawn up to the month's end: keep only
+    # those before clock.end (a Poisson process restricted to [lo, end) is the process on [lo, end))
+    accept &= t < clock.end
     return np.sort(t[accept])
