@@ -162,7 +162,8 @@ class Measures:
         away = admitted_in & (self.unit_region[np.maximum(unit, 0)] != home)
         sums = {
             "arrivals": np.bincount(cell, arrived_in, n_cells),
-            "withdrawn": np.bincount(cell, withdrawn_in, n_cells),
+            "withdrawn": np.bincount(cell, withdrawn_in & (wd > a), n_cells),
+            "diverted": np.bincount(cell, withdrawn_in & (wd == a), n_cells),
             "queue_days": np.bincount(cell, queue_days, n_cells),
             "waits": np.bincount(cell, waited, n_cells),
             "wait_sum": np.bincount(cell, np.where(waited, wait, 0.0), n_cells),
@@ -195,6 +196,7 @@ class Measures:
                 n_w = total("waits")
                 put("arrivals_per_year", scope, ptype, total("arrivals") / years)
                 put("withdrawn_per_year", scope, ptype, total("withdrawn") / years)
+                put("diverted_per_year", scope, ptype, total("diverted") / years)
                 put("queue_length_mean", scope, ptype, total("queue_days") / T)
                 if scope == "national":
                     sel = slice(None) if k < 0 else (typ == k)

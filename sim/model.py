@@ -190,11 +190,15 @@ class Model:
                 if self._nearer and self.unit_region[best] != self._home[i]:
                     self._away[self._home[i]].append(i)
                 return
+        patience = self._patience[i]
+        if patience == 0.0:  # a type without a waiting list: diverted at once
+            self.withdrawn[i] = now
+            self._withdrawals += 1
+            return
         self.waiting.push(i, self._type[i])
         self._waiting_flag[i] = True
         if self._flex:
             self._queue_changed(i, +1, now)
-        patience = self._patience[i]
         if patience != math.inf:
             arrived = self._arrival[i]
             self._at(patience if arrived == now else arrived + patience - now, i, self._on_withdrawal)

@@ -66,6 +66,10 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
             free[u] -= 1
             occupied[u] += 1
             unit[i] = u
+        elif float(youths.patience[i]) == 0.0:  # no waiting list: diverted at once
+            events[0] += 1
+            withdrawn[i] = env.now
+            return
         else:
             offer[i] = place = env.event()
             waiting.push(i, k)

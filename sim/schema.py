@@ -193,6 +193,13 @@ class PlacementType(Strict):
     demand: Demand
     stay: Stay
     withdrawal: Duration | None = None
+    waiting_list: StrictBool = True  # false: a youth who finds no free place is diverted at once
+
+    @model_validator(mode="after")
+    def _no_list_no_withdrawal(self) -> PlacementType:
+        if not self.waiting_list and self.withdrawal is not None:
+            raise ValueError("'withdrawal' needs a waiting list; remove it or set waiting_list: true")
+        return self
 
 
 class PlacedAtStart(Strict):

@@ -58,7 +58,7 @@ def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication:
             w = ptype.withdrawal
             patience = stays.mean_of(w) * stays.unit_draws(w, n, stream(seed, replication, f"withdrawal/{tname}"))
         else:
-            patience = np.full(n, np.inf)
+            patience = np.full(n, np.inf if ptype.waiting_list else 0.0)  # 0: diverted when no place is free
         profile = network.profile(k, hs.astype(np.int64), _attributes(scenario, tname, n, seed, replication))
         parts.append((t, np.full(n, k), home, hs, unit_stay * mean, patience, np.full(n, -1), profile))
     if scenario.start_state is not None:
