@@ -11,6 +11,7 @@ Welch interval, written alongside for reference).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,9 +80,19 @@ def prepare(
     return entries, warnings
 
 
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^\w.+\-=,]+", "_", text).lstrip(".")[:80] or "scenario"
+
+
 def folder_names(names: Sequence[str], stems: Sequence[str]) -> list[str]:
-    """A distinct folder name per scenario: its name, else its file name, else the file name numbered."""
+    """A distinct folder name per scenario: its name, else its file name, else the file name numbered.
+
+    Names come from scenario files, so they are made safe for a folder name: no path separators, no
+    leading dots; a name can never point outside the output folder.
+    """
     out: list[str] = []
+    names = [_safe_name(n) for n in names]
+    stems = [_safe_name(n) for n in stems]
     for name, stem in zip(names, stems):
         candidate = name if names.count(name) == 1 else stem
         k = 2

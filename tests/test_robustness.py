@@ -225,3 +225,19 @@ def test_killing_a_run_at_random_moments_never_leaves_a_corrupt_output(tmp_path)
     assert done.returncode == 0, done.stderr
     _readable(out)
     assert json.loads((out / "manifest.json").read_text())["replications"] == 120
+
+
+def test_a_scenario_name_cannot_write_outside_the_output_folder(tmp_path, write_yaml):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    evil = write_yaml("evil.yaml", f"extends: {BASELINE}\nname: ../../escaped\nhorizon: {{years: 0.5}}\n")
+    base = write_yaml("base.yaml", f"extends: {BASELINE}\nhorizon: {{years: 0.5}}\n")
+    out = tmp_path / "deep" / "out"
+    result = CliRunner().invoke(main, ["compare", str(base), str(evil), "-n", "2", "-q", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    made = {p.resolve() for p in tmp_path.rglob("*")}
+    assert all(p.is_relative_to(out.resolve()) or p in {out.parent.resolve(), out.resolve()} or p.suffix == ".yaml"
+               for p in made)  # fmt: skip
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "deep" / "escaped").exists()
