@@ -1,25 +1,12 @@
-"""Overrides of a loaded scenario for the experiments, with one shorthand: an institution's total places.
+"""Overrides of a loaded scenario for the experiments: ``--set`` and ``--vary`` applied to a Scenario.
 
-``--set`` and ``--vary`` name a value by its key path, as in ``kapsim run``. Places belong to units, but a
-planner thinks of an institution's places (Egely has 19: 14 ordinary and 5 high-security), so the
-experiments accept ``institutions.NAME.places=N`` and rewrite it before validation:
-
-- N is the institution's *total*; the high-security units keep their places and the one ordinary unit
-  gets ``N - high-security places``: ``institutions.Egely.places=21`` sets ``units.ordinary.places`` to 16;
-- with several ordinary units, or none, or N below the high-security places, the override is refused
-  with a message saying which unit keys to set instead.
-
-Only the unit's starting places change; its planned ``changes`` still apply on their dates.
-
->>> data = {"institutions": {"E": {"units": {"o": {"places": 14}, "hs": {"places": 5, "high_security": True}}}}}
->>> expand(data, ["institutions", "E", "places"], 21)
-[(['institutions', 'E', 'units', 'o', 'places'], 16)]
+Values are named by key path as in ``kapsim run``, including its shorthand for an institution's total
+places (``institutions.NAME.places=N``, see :func:`sim.scenario.expand_override`).
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -38,41 +25,10 @@ from sim.schema import Scenario
 Assignment = tuple[list[str], Any, str]  # (key path, value, label naming where it came from)
 
 
-def expand(data: dict[str, Any], keys: list[str], value: Any) -> list[tuple[list[str], Any]]:
-    """The overrides that ``keys = value`` stands for (itself, unless it is the institution shorthand)."""
-    if len(keys) != 3 or keys[0] != "institutions" or keys[2] != "places":
-        return [(keys, value)]
-    name = keys[1]
-    where = f"institutions.{name}.places"
-    institutions = data.get("institutions") or {}
-    if name not in institutions:
-        guess = difflib.get_close_matches(name, list(institutions), n=1)
-        hint = f" (did you mean '{guess[0]}'?)" if guess else f" (institutions: {', '.join(institutions)})"
-        raise ScenarioError([f"{where}: unknown institution '{name}'{hint}"])
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError([f"{where}: the total places must be a whole number, got {value!r}"])
-    units = institutions[name].get("units") or {}
-    ordinary = [u for u, spec in units.items() if not spec.get("high_security", False)]
-    secure = sum(int(spec.get("places", 0)) for spec in units.values() if spec.get("high_security", False))
-    if len(ordinary) != 1:
-        which = f"ordinary units {', '.join(ordinary)}" if ordinary else "no ordinary unit"
-        raise ScenarioError(
-            [f"{where}: ambiguous, {name} has {which}; set institutions.{name}.units.UNIT.places instead"]
-        )
-    if value < secure:
-        raise ScenarioError([f"{where}: {value} total places is fewer than {name}'s {secure} high-security places"])
-    return [(["institutions", name, "units", ordinary[0], "places"], value - secure)]
-
-
 def apply(data: dict[str, Any], assignments: Iterable[Assignment], origin: dict[str, str]) -> None:
     """Apply overrides in order to scenario ``data`` (in place), expanding the institution shorthand."""
     for keys, value, label in assignments:
-        try:
-            expanded = expand(data, keys, value)
-        except ScenarioError as exc:
-            raise ScenarioError([f"{label}: {p}" for p in exc.problems]) from None
-        for path, v in expanded:
-            apply_override(data, path, copy.deepcopy(v), origin, label)
+        apply_override(data, keys, copy.deepcopy(value), origin, label)
 
 
 def parse(texts: Iterable[str], flag: str = "--set") -> list[Assignment]:

@@ -105,7 +105,54 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return keys, parsed
 
 
+def expand_override(data: dict[str, Any], keys: list[str], value: Any) -> list[tuple[list[str], Any]]:
+    """The overrides that ``keys = value`` stands for: itself, unless it is the institution shorthand.
+
+    Places belong to units, but a planner thinks of an institution's places (Egely has 19: 14 ordinary and
+    5 high-security), so ``institutions.NAME.places=N`` means the institution's *total*: the high-security
+    units keep their places and the one ordinary unit gets ``N - high-security places``. With several
+    ordinary units, or none, or N below the high-security places, it is refused with a message saying which
+    unit keys to set instead. Only the unit's starting places change; its planned ``changes`` still apply.
+
+    >>> data = {"institutions": {"E": {"units": {"o": {"places": 14}, "hs": {"places": 5, "high_security": True}}}}}
+    >>> expand_override(data, ["institutions", "E", "places"], 21)
+    [(['institutions', 'E', 'units', 'o', 'places'], 16)]
+    """
+    if len(keys) != 3 or keys[0] != "institutions" or keys[2] != "places":
+        return [(keys, value)]
+    name = keys[1]
+    where = f"institutions.{name}.places"
+    institutions = data.get("institutions") or {}
+    if name not in institutions:
+        guess = difflib.get_close_matches(name, list(institutions), n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else f" (institutions: {', '.join(institutions)})"
+        raise ScenarioError([f"{where}: unknown institution '{name}'{hint}"])
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError([f"{where}: the total places must be a whole number, got {value!r}"])
+    units = institutions[name].get("units") or {}
+    ordinary = [u for u, spec in units.items() if not spec.get("high_security", False)]
+    secure = sum(int(spec.get("places", 0)) for spec in units.values() if spec.get("high_security", False))
+    if len(ordinary) != 1:
+        which = f"ordinary units {', '.join(ordinary)}" if ordinary else "no ordinary unit"
+        raise ScenarioError(
+            [f"{where}: ambiguous, {name} has {which}; set institutions.{name}.units.UNIT.places instead"]
+        )
+    if value < secure:
+        raise ScenarioError([f"{where}: {value} total places is fewer than {name}'s {secure} high-security places"])
+    return [(["institutions", name, "units", ordinary[0], "places"], value - secure)]
+
+
 def apply_override(data: dict[str, Any], keys: list[str], value: Any, origin: dict[str, str], label: str) -> None:
+    """Set ``keys = value`` in scenario data (in place), expanding the institution-places shorthand."""
+    try:
+        expanded = expand_override(data, keys, value)
+    except ScenarioError as exc:
+        raise ScenarioError([f"{label}: {p}" for p in exc.problems]) from None
+    for path, v in expanded:
+        _set_path(data, path, v, origin, label)
+
+
+def _set_path(data: dict[str, Any], keys: list[str], value: Any, origin: dict[str, str], label: str) -> None:
     node = data
     for i, key in enumerate(keys[:-1]):
         child = node.get(key)

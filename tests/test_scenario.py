@@ -140,3 +140,13 @@ def test_capacity_change_below_zero_is_refused(write_yaml):
     data = baseline_data()
     data["institutions"]["Koglen"]["units"]["main"]["changes"] = [{"date": "2026-01-01", "add": -11}]
     assert "below zero" in refused(write_yaml("bad.yaml", data))
+
+
+def test_set_accepts_an_institutions_total_places():
+    s = load_scenario(BASELINE, ["institutions.Egely.places=21"])
+    units = s.institutions["Egely"].units
+    assert units["ordinary"].places == 16 and units["high_security"].places == 5  # high security kept
+    message = refused(BASELINE, "institutions.Egelyy.places=21")
+    assert "--set institutions.Egelyy.places=21: institutions.Egelyy.places: unknown institution" in message
+    assert "did you mean 'Egely'" in message
+    assert "fewer than Egely's 5 high-security places" in refused(BASELINE, "institutions.Egely.places=3")
