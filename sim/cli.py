@@ -68,7 +68,14 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers)."
 )
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Report language.")
-def run(scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang) -> None:
+@click.option(
+    "--parameter-uncertainty",
+    is_flag=True,
+    help="Replication r uses parameter draw r mod N from the scenario's parameter_uncertainty (kapsim calibrate).",
+)
+def run(
+    scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang, parameter_uncertainty
+) -> None:
     """Run a scenario's replications and write the results to the output folder.
 
     Writes to OUT: summary.csv (each metric with its 95 % confidence interval), replications.parquet
@@ -86,6 +93,13 @@ def run(scenario, replications, seed, out, workers, overrides, quiet, executor, 
     changes = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     if changes:
         s = with_horizon(s, **changes)
+    if parameter_uncertainty:
+        from sim.uncertainty import with_draws_applied
+
+        try:
+            s = with_draws_applied(s)
+        except ScenarioError as exc:
+            raise click.ClickException("\n".join(exc.problems)) from None
     folder = Path(out) if out else Path("outputs") / Path(scenario).stem
     try:
         result = run_all(s, folder, workers=workers, progress=not quiet, executor=executor, scheduler=scheduler)
@@ -453,6 +467,117 @@ def size(
     click.echo(f"-> {folder}/size.json, {folder}/size.csv")
     if result.answer is None:
         sys.exit(1)
+
+
+def _calibration_options(f):
+    """Options shared by calibrate and backtest."""
+    options = [
+        click.option("--data", "data", type=click.Path(dir_okay=False), help="Yearly figures (or any of the formats)."),
+        click.option("--episodes", type=click.Path(dir_okay=False), help="One row per stay (calibration/README.md)."),
+        click.option("--occupancy", type=click.Path(dir_okay=False), help="Occupancy per date and institution."),
+        click.option("--out", "-o", required=True, type=click.Path(file_okay=False), help="Output folder."),
+        click.option("--bootstrap", type=click.IntRange(min=2), default=50, show_default=True, help="Bootstrap draws."),
+        click.option(
+            "--replications", "-n", type=click.IntRange(min=2), default=40, show_default=True,
+            help="Replications of the calibrated scenario over the data's period.",
+        ),
+        click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Bootstrap seed."),
+        click.option(
+            "--hold", multiple=True, type=click.Choice(["level", "growth", "stay", "drift", "season"]),
+            help="Keep a parameter family at the scenario's values (surrogate fit).",
+        ),
+        click.option(
+            "--seasonality", type=click.Choice(["fourier", "monthly"]), default="fourier", show_default=True,
+            help="Season terms of the admissions GLM (episodes).",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _calibration_inputs(data, episodes, occupancy):
+    from sim.calibration.calibrate import read_inputs
+    from sim.calibration.data import DataError
+
+    try:
+        return read_inputs(data, episodes, occupancy)
+    except DataError as exc:
+        raise click.ClickException(f"data refused: {exc}") from None
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@_calibration_options
+def calibrate(scenario, data, episodes, occupancy, out, bootstrap, replications, seed, hold, seasonality) -> None:
+    """Fit a scenario's demand, growth, season and stays to what happened (calibration/README.md).
+
+    From episodes: admissions by a Poisson GLM with trend and season, stays by censored maximum likelihood.
+    From occupancy series and yearly figures: a least-squares fit of the infinite-server mean occupancy,
+    with capacity-bound periods as lower bounds. Writes to OUT: calibrated.yaml (extends SCENARIO, sets
+    the fitted values, carries the bootstrap draws as parameter_uncertainty), parameters.csv, fit.csv
+    (observed against the simulated mean and 90 % range) and calibration.html.
+    """
+    from sim.calibration.calibrate import run_calibrate
+
+    _load(scenario, ())
+    inputs = _calibration_inputs(data, episodes, occupancy)
+    try:
+        outcome = run_calibrate(
+            scenario, inputs, out, bootstrap=bootstrap, replications=replications, seed=seed, hold=hold,
+            seasonality=seasonality, progress=lambda m: click.echo(m, err=True),
+        )  # fmt: skip
+    except ScenarioError as exc:
+        raise _refused(exc) from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for r in outcome.fit.parameters.itertuples():
+        click.echo(f"  {r.parameter:52s} {r.estimate:10.4g}  (se {r.se:.2g}; 90 % {r.p05:.4g} to {r.p95:.4g})")
+    t = outcome.table[outcome.table.observed.notna() & outcome.table.simulated_mean.notna()]
+    click.echo(f"  {t.inside_90.mean():.0%} of {len(t)} observed rows inside the simulated 90 % range")
+    click.echo(f"-> {', '.join(str(p) for p in outcome.files)}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--cut", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Fit on data before this date.")
+@click.option("--years", type=click.FloatRange(min=0.1), default=1.0, show_default=True, help="Years projected.")
+@_calibration_options
+def backtest(
+    scenario, cut, years, data, episodes, occupancy, out, bootstrap, replications, seed, hold, seasonality
+) -> None:
+    """Fit on the data before --cut, project the following --years and compare with what happened.
+
+    Writes to OUT: calibrated.yaml and parameters.csv (fitted before the cut), backtest.csv (every observed
+    row with simulated mean, 90 % range, error, inside_90 and window: fit or test), backtest.json (mean
+    absolute relative error and the share inside the 90 % range, per window and measure) and
+    backtest.html.
+    """
+    from sim.calibration.calibrate import run_backtest
+    from sim.calibration.data import DataError
+
+    _load(scenario, ())
+    inputs = _calibration_inputs(data, episodes, occupancy)
+    try:
+        _, summary = run_backtest(
+            scenario, inputs, cut, years, out, bootstrap=bootstrap, replications=replications, seed=seed,
+            hold=hold, seasonality=seasonality, progress=lambda m: click.echo(m, err=True),
+        )  # fmt: skip
+    except ScenarioError as exc:
+        raise _refused(exc) from None
+    except (DataError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for window in ("fit", "test"):
+        s = summary[window]
+        if s["rows"]:
+            click.echo(
+                f"  {window:4s} {s['rows']:4d} rows: mean absolute relative error "
+                f"{s['mean_absolute_relative_error']:.1%}, {s['inside_90_share']:.0%} inside the 90 % range"
+            )
+        else:
+            click.echo(f"  {window:4s}    0 rows")
+    click.echo(f"-> {out}/backtest.csv, {out}/backtest.json, {out}/backtest.html")
+
 
 
 if __name__ == "__main__":  # pragma: no cover
