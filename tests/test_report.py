@@ -17,7 +17,7 @@ from sim.report import write_report
 from sim.report.data import load, utilisation_by_month
 from sim.report.labels import OKABE_ITO, Labels
 from sim.report.page import build_figures
-from tests.report_fixtures import AGGREGATED, short_run
+from tests.report_fixtures import AGGREGATED, policy_run, short_run
 
 DAY_MS = 86_400_000
 
@@ -35,6 +35,12 @@ def data(run_dir):
 @pytest.fixture(scope="module")
 def en():
     return Labels("en")
+
+
+@pytest.fixture(scope="module")
+def policy_dir(tmp_path_factory):
+    """One year of a scenario using flexible places, emergency places and moves nearer home."""
+    return policy_run(tmp_path_factory.mktemp("policies") / "run")
 
 
 def summary_value(summary: pd.DataFrame, metric: str, scope: str = "national", ptype: str = "all", col="mean"):
@@ -217,6 +223,7 @@ def test_costs_in_million_kroner(data, en):
 def test_every_chart_has_titled_axes_in_danish(data):
     da = Labels("da")
     figs = build_figures(data, da)
+    assert figs.pop("policies") is None and figs.pop("flexible") is None  # the baseline has neither
     assert all(f is not None for f in figs.values()), [k for k, f in figs.items() if f is None]
     for key, fig in figs.items():
         titles = axis_titles(fig)
@@ -233,6 +240,67 @@ def test_missing_data_gives_no_figure(en):
     assert F.occupancy_fan(empty_ts, en) is None and F.waiting_list(empty_ts, en) is None
     assert F.waits_by_type(empty_summary, en) is None and F.costs(empty_summary, en) is None
     assert F.admissions(empty_summary, {}, en) is None
+
+
+def test_policies_plot_the_policy_metrics_in_use(policy_dir, data, en):
+    s = load(policy_dir).summary
+    fig = F.policies(s, en)
+    plotted = [m for trace in fig.data for m in trace.meta["metrics"]]
+    assert plotted == F.policies_used(s) == list(F.POLICY_METRICS)  # this scenario uses every policy
+    for trace in fig.data:
+        names = trace.meta["metrics"]
+        mean = np.array([summary_value(s, m) for m in names])
+        hi = np.array([summary_value(s, m, col="ci_high") for m in names])
+        assert list(trace.x) == [en(m) for m in names]
+        np.testing.assert_allclose(np.asarray(trace.y, dtype=float), mean, rtol=1e-12)
+        np.testing.assert_allclose(trace.error_y.array, hi - mean, rtol=1e-9, atol=1e-12)
+    titles = axis_titles(fig)
+    assert [titles[f"yaxis{k}"] for k in ("", "2", "3", "4")] == [
+        "Places (mean number)",
+        "Number per year",
+        "Place-days per year (number)",
+        "Days",
+    ]
+    assert all(titles.values())
+    assert F.policies(data.summary, en) is None  # the baseline uses none
+
+
+def test_policies_show_only_the_metrics_in_use(policy_dir, en):
+    s = load(policy_dir).summary.copy()
+    s.loc[s.metric.str.startswith("emergency_"), ["mean", "ci_low", "ci_high"]] = 0.0
+    s.loc[s.metric == "flex_openings_per_year", "mean"] = np.nan
+    fig = F.policies(s, en)
+    assert [m for t in fig.data for m in t.meta["metrics"]] == ["flex_places_open_mean", "moves_nearer_home_per_year"]
+    assert len(fig.data) == 2
+
+
+def test_flexible_places_over_time(policy_dir, data, en):
+    run = load(policy_dir)
+    ts = run.timeseries
+    fig = F.flexible_over_time(ts, run.scenario, en)
+    assert [t.meta["scope"] for t in fig.data[::4]] == ["Sølager", "Grenen"]  # the two flexible pools
+    for trace in fig.data:
+        scope, stat = trace.meta["scope"], trace.meta["stat"]
+        if stat == "fixed":  # 15 places at either institution without its flexible places
+            assert list(trace.y) == [15, 15] and trace.line.dash == "dash"
+            continue
+        s = daily(ts, "places_open", scope)
+        np.testing.assert_allclose(np.asarray(trace.y, dtype=float), s[stat].to_numpy(), rtol=1e-6)
+    assert max(max(np.asarray(t.y, dtype=float)) for t in fig.data) > 15  # flexible places did open
+    assert axis_titles(fig) == {"xaxis": "Date", "yaxis": "Open places (number)"}
+    assert F.flexible_over_time(data.timeseries, data.scenario, en) is None
+
+
+def test_report_explains_the_policies_in_words(policy_dir, tmp_path):
+    for name in AGGREGATED:
+        shutil.copy(policy_dir / name, tmp_path / name)
+    html = write_report(tmp_path, "da").read_text(encoding="utf-8")
+    assert 'id="policies"' in html and "Fleksible pladser og nødpladser" in html
+    assert html.count('class="figure-data"') == 10
+    run = load(tmp_path)
+    flex = summary_value(run.summary, "flex_places_open_mean")
+    assert f"<b>{Labels('da').num(flex, 2)}</b> fleksible pladser" in html
+    assert "anbringes på en nødplads" in html and "tættere på hjemmet" in html
 
 
 # --- the page ----------------------------------------------------------------------------------------------
@@ -253,6 +321,7 @@ def test_report_needs_only_the_aggregated_files(run_dir, tmp_path):
     occ = summary_value(load(tmp_path).summary, "occupancy_mean")
     assert Labels("da").num(occ, 1) in html  # the headline, with a decimal comma
     assert html.count('class="figure-data"') == 8
+    assert 'id="policies"' not in html  # the baseline uses no flexible or emergency places
 
 
 def test_report_refuses_unknown_language_and_non_run_folders(run_dir, tmp_path):

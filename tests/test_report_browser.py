@@ -1,31 +1,18 @@
 """The report as a planner meets it: opened from file:// in headless Chromium with the network blocked.
 
 Needs Debian's chromium (/usr/bin/chromium, or $CHROMIUM) and Playwright for Python; without them these
-tests skip, except under CI=true, where a missing browser fails.
+tests skip, except under CI=true, where a missing browser fails (the ``browser`` fixture, tests/conftest.py).
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from sim.report import write_report
-from tests.report_fixtures import short_run
+from tests.report_fixtures import Opened, short_run
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # chart div -> traces it must hold (filled in from the run for the occupancy fan)
 CHARTS = {
     "chart-season": 3,
@@ -44,62 +31,9 @@ LINE_PATHS = """id => Array.from(document.querySelectorAll('#' + id + ' .scatter
     .map(p => p.getAttribute('d'))"""
 
 
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (pip install playwright)"
-    if not Path(CHROMIUM).is_file():
-        return f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    missing = _missing()
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and the browser tests cannot run: {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     return short_run(tmp_path_factory.mktemp("browser") / "baseline", replications=4, seed=5)
-
-
-class Opened:
-    """A report open in a page, with everything the page logged or tried to fetch."""
-
-    def __init__(self, browser, path: Path):
-        self.console: list[str] = []
-        self.errors: list[str] = []
-        self.blocked: list[str] = []
-        self.requests: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.goto(path.resolve().as_uri())
-        self.page.wait_for_function("window.kapsimReady === true", timeout=30_000)
-
-    def _route(self, route) -> None:
-        if route.request.url.startswith("file://"):
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort()
-
-    def console_errors(self) -> list[str]:
-        return [m for m in self.console if m.startswith("error")] + self.errors
 
 
 @pytest.fixture(scope="module", params=["en", "da"])

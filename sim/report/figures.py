@@ -499,3 +499,166 @@ def costs(summary: pd.DataFrame, lab: Labels) -> go.Figure | None:
     fig.update_xaxes(title_text=lab("ax_cost_item"))
     fig.update_yaxes(title_text=lab("ax_cost"), rangemode="tozero")
     return fig
+
+
+# --- flexible and emergency places --------------------------------------------------------------------------
+
+# (metric, axis-title key): the capacity-policy metrics of summary.csv (national, all types), in panels by unit
+POLICY_PANELS = (
+    ("ax_places_mean", ("flex_places_open_mean",)),
+    ("ax_number_per_year", ("flex_openings_per_year", "emergency_admissions_per_year", "emergency_overdue_per_year",
+                            "moves_nearer_home_per_year")),
+    ("ax_place_days_per_year", ("emergency_place_days_per_year",)),
+    ("ax_days", ("emergency_days_mean", "emergency_days_max")),
+)  # fmt: skip
+POLICY_METRICS = tuple(m for _, names in POLICY_PANELS for m in names)
+POLICY_UNITS = {
+    "ax_places_mean": "",
+    "ax_number_per_year": "h_per_year",
+    "ax_place_days_per_year": "h_per_year",
+    "ax_days": "h_days",
+}
+
+
+def used(row: dict | None) -> bool:
+    """Whether a summary row shows the policy in use: a mean that is a number other than zero."""
+    return row is not None and np.isfinite(row["mean"]) and row["mean"] != 0
+
+
+def policies_used(summary: pd.DataFrame) -> list[str]:
+    """Capacity-policy metrics with a non-zero mean, in ``POLICY_METRICS`` order."""
+    return [m for m in POLICY_METRICS if used(metric(summary, m))]
+
+
+def policies(summary: pd.DataFrame, lab: Labels) -> go.Figure | None:
+    """Flexible and emergency place use and moves nearer home, one panel per unit, only the non-zero metrics.
+
+    One bar trace per panel with its 95 % CIs; ``meta`` holds the panel's metric names. None when the run
+    made no use of any policy.
+    """
+    shown = set(policies_used(summary))
+    panels = [(axis, [m for m in names if m in shown]) for axis, names in POLICY_PANELS]
+    panels = [(axis, names) for axis, names in panels if names]
+    if not panels:
+        return None
+    widths = [len(names) + 0.6 for _, names in panels]
+    fig = make_subplots(rows=1, cols=len(panels), column_widths=widths, horizontal_spacing=min(0.12, 0.3 / len(panels)))
+    colours = {"flex": OKABE_ITO["green"], "emergency": OKABE_ITO["purple"], "moves": OKABE_ITO["sky"]}
+    for j, (axis, names) in enumerate(panels):
+        mean, lo, hi, n = _ci_columns([metric(summary, m) for m in names])
+        unit = lab(POLICY_UNITS[axis]) if POLICY_UNITS[axis] else ""
+        fig.add_trace(
+            go.Bar(
+                x=[lab(m) for m in names],
+                y=mean,
+                marker_color=[colours[m.split("_")[0]] for m in names],
+                error_y=_error_bars(mean, lo, hi),
+                customdata=np.column_stack([lo, hi, n]),
+                meta={"metrics": names},
+                hovertemplate=_ci_hover(lab, ",.2f", unit),
+                name=lab(axis),
+                showlegend=False,
+            ),
+            row=1,
+            col=j + 1,
+        )
+        fig.update_yaxes(title_text=lab(axis), rangemode="tozero", row=1, col=j + 1)
+        fig.update_xaxes(title_text=lab("ax_measure"), row=1, col=j + 1)
+    _layout(fig, lab, lab("t_policies"), height=440, hovermode="closest")
+    return fig
+
+
+def _fixed_places(inst: dict) -> float | None:
+    """An institution's places without flexible places (units and emergency places), if constant over time."""
+    units = (inst or {}).get("units") or {}
+    if not units or any(u.get("changes") or u.get("open_months") for u in units.values()):
+        return None
+    return float(sum(u.get("places") or 0 for u in units.values()) + ((inst.get("emergency") or {}).get("places") or 0))
+
+
+def flexible_institutions(ts: pd.DataFrame, scenario: dict) -> list[str]:
+    """Institutions with a flexible pool in the scenario whose open places change over the horizon."""
+    pools = scenario.get("flexible") or {}
+    names = list(dict.fromkeys(str(p.get("institution")) for p in pools.values() if p))
+    out = []
+    for name in names:
+        s = series(ts, "places_open", name)
+        if len(s) and float(s.p95.max()) > float(s.p05.min()):
+            out.append(name)
+    return out
+
+
+def flexible_over_time(ts: pd.DataFrame, scenario: dict, lab: Labels) -> go.Figure | None:
+    """Open places at each institution with flexible places: mean, 90 % band, and its places without them.
+
+    Per institution: the band's edges (p05, p95), the mean and, if its other places are constant, a dashed
+    line at that number. ``meta`` holds the scope and statistic of each trace.
+    """
+    names = flexible_institutions(ts, scenario)
+    if not names:
+        return None
+    fig = go.Figure()
+    value = ",.2~f"
+    palette = [OKABE_ITO[c] for c in ("green", "blue", "orange", "purple", "vermillion", "sky")]
+    for k, name in enumerate(names):
+        s = series(ts, "places_open", name)
+        colour = palette[k % len(palette)]
+        x = _dates(s.date)
+        band = _rgba(colour, 0.2)
+        common = {"legendgroup": name, "mode": "lines", **x}
+        fig.add_trace(
+            go.Scatter(
+                y=compact(s.p05),
+                line={"width": 0, "color": colour},
+                showlegend=False,
+                meta={"scope": name, "stat": "p05"},
+                hovertemplate=f"{name}, {lab('p05')}: %{{y:{value}}}<extra></extra>",
+                **common,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                y=compact(s.p95),
+                line={"width": 0, "color": colour},
+                fill="tonexty",
+                fillcolor=band,
+                name=lab("open_band", scope=name),
+                meta={"scope": name, "stat": "p95"},
+                hovertemplate=f"{name}, {lab('p95')}: %{{y:{value}}}<extra></extra>",
+                **common,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                y=compact(s["mean"]),
+                line={"width": 2, "color": colour},
+                name=lab("open_mean", scope=name),
+                meta={"scope": name, "stat": "mean"},
+                hovertemplate=f"{name}, {lab('mean')}: %{{y:{value}}}<extra></extra>",
+                **common,
+            )
+        )
+        fixed = _fixed_places(((scenario.get("institutions") or {}).get(name)) or {})
+        if fixed is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[s.date.iloc[0].strftime("%Y-%m-%d"), s.date.iloc[-1].strftime("%Y-%m-%d")],
+                    y=[fixed, fixed],
+                    mode="lines",
+                    line={"width": 1.5, "color": colour, "dash": "dash"},
+                    legendgroup=name,
+                    name=lab("without_flex", scope=name),
+                    meta={"scope": name, "stat": "fixed"},
+                    hovertemplate=f"{lab('without_flex', scope=name)}: %{{y:{value}}}<extra></extra>",
+                )
+            )
+    _layout(fig, lab, lab("t_flex_time"), height=460, hovermode="x unified")
+    fig.update_xaxes(title_text=lab("date"), hoverformat=_date_hover(lab), type="date")
+    fig.update_yaxes(title_text=lab("ax_open_places"), rangemode="tozero")
+    return fig
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r}, {g}, {b}, {alpha})"

@@ -265,6 +265,195 @@ TEXT: dict[str, tuple[str, str]] = {
     "sc_none": ("none", "ingen"),
     "yes": ("yes", "ja"),
     "no": ("no", "nej"),
+    # flexible and emergency places (run report)
+    "sec_policies": ("Flexible and emergency places", "Fleksible pladser og nødpladser"),
+    "read_policies": (
+        "How often the capacity policies of the scenario came into play, per year of the simulated horizon "
+        "(means over the simulated futures, whiskers 95 % confidence intervals).",
+        "Hvor ofte scenariets kapacitetsregler blev brugt, pr. år af den simulerede periode (gennemsnit over de "
+        "simulerede forløb, stregerne er 95 %-konfidensintervaller).",
+    ),
+    "pol_flex": (
+        "On an average day <b>{open}</b> flexible places are open ({open_ci}); a pool of flexible places opens "
+        "<b>{openings}</b> times a year.",
+        "En gennemsnitlig dag er <b>{open}</b> fleksible pladser åbne ({open_ci}); en pulje af fleksible pladser "
+        "åbnes <b>{openings}</b> gange om året.",
+    ),
+    "pol_emergency": (
+        "<b>{admissions}</b> youths a year are placed in an emergency place ({admissions_ci}), using "
+        "<b>{days}</b> place-days a year.",
+        "<b>{admissions}</b> unge om året anbringes på en nødplads ({admissions_ci}), i alt <b>{days}</b> "
+        "pladsdage om året.",
+    ),
+    "pol_emergency_stay": (
+        "A stay in an emergency place lasts on average <b>{mean}</b> days (the longest in a year of the "
+        "simulation: {max} days on average); <b>{overdue}</b> a year pass the time limit and are moved to the "
+        "first suitable place that frees.",
+        "Et ophold på en nødplads varer i gennemsnit <b>{mean}</b> dage (det længste på et år af simuleringen: "
+        "{max} dage i gennemsnit); <b>{overdue}</b> om året overskrider tidsgrænsen og flyttes til den første "
+        "egnede plads, der bliver ledig.",
+    ),
+    "pol_moves": (
+        "<b>{moves}</b> youths a year move to a place nearer home ({moves_ci}).",
+        "<b>{moves}</b> unge om året flytter til en plads tættere på hjemmet ({moves_ci}).",
+    ),
+    "read_flex_time": (
+        "Open places at the institutions with flexible places, each day: the line is the mean over the simulated "
+        "futures and the band holds 90 % of them; the dashed line is the institution's places without flexible "
+        "places.",
+        "Åbne pladser på institutionerne med fleksible pladser hver dag: linjen er gennemsnittet over de "
+        "simulerede forløb, og båndet rummer 90 % af dem; den stiplede linje er institutionens pladser uden de "
+        "fleksible.",
+    ),
+    "t_policies": ("Use of flexible and emergency places", "Brug af fleksible pladser og nødpladser"),
+    "t_flex_time": (
+        "Open places at institutions with flexible places",
+        "Åbne pladser på institutioner med fleksible pladser",
+    ),
+    "flex_places_open_mean": ("Flexible places open", "Åbne fleksible pladser"),
+    "flex_openings_per_year": ("Openings of flexible places", "Åbninger af fleksible pladser"),
+    "emergency_admissions_per_year": ("Youths in emergency places", "Unge på nødpladser"),
+    "emergency_place_days_per_year": ("Emergency place-days", "Pladsdage på nødpladser"),
+    "emergency_days_mean": ("Mean emergency stay", "Gennemsnitligt ophold på nødplads"),
+    "emergency_days_max": ("Longest emergency stay", "Længste ophold på nødplads"),
+    "emergency_overdue_per_year": ("Emergency stays past the limit", "Nødpladsophold over tidsgrænsen"),
+    "moves_nearer_home_per_year": ("Moves nearer home", "Flytninger tættere på hjemmet"),
+    "ax_number_per_year": ("Number per year", "Antal pr. år"),
+    "ax_days": ("Days", "Dage"),
+    "ax_place_days_per_year": ("Place-days per year (number)", "Pladsdage pr. år (antal)"),
+    "ax_places_mean": ("Places (mean number)", "Pladser (gennemsnitligt antal)"),
+    "ax_measure": ("Measure", "Mål"),
+    "ax_open_places": ("Open places (number)", "Åbne pladser (antal)"),
+    "open_mean": ("Open places, mean: {scope}", "Åbne pladser, gennemsnit: {scope}"),
+    "open_band": ("90 % of futures: {scope}", "90 % af forløbene: {scope}"),
+    "without_flex": ("Without flexible places: {scope}", "Uden fleksible pladser: {scope}"),
+    # experiments: comparison.html and sweep.html
+    "c_title": ("kapsim comparison: {names}", "kapsim-sammenligning: {names}"),
+    "c_subtitle": (
+        "{k} scenarios with the same simulated youths: {reps} replications of {years} years from {start}, seed {seed}",
+        "{k} scenarier med de samme simulerede unge: {reps} gentagelser af {years} år fra {start}, seed {seed}",
+    ),
+    "s_title": ("kapsim sweep: {name}", "kapsim-variation: {name}"),
+    "s_subtitle": (
+        "{k} variants of the scenario with the same simulated youths: {reps} replications of {years} years from "
+        "{start}, seed {seed}",
+        "{k} varianter af scenariet med de samme simulerede unge: {reps} gentagelser af {years} år fra {start}, "
+        "seed {seed}",
+    ),
+    "sec_crn": ("How to read the comparison", "Sådan læses sammenligningen"),
+    "crn_note": (
+        "Every scenario was simulated with the same seed and replication numbers, so replication {r} of each "
+        "scenario met exactly the same youths (common random numbers). The difference between two scenarios is "
+        "therefore measured replication by replication, and its paired confidence interval is much narrower than "
+        "the two scenarios' own intervals would suggest: read the paired differences, not whether the "
+        "scenarios' intervals overlap.",
+        "Alle scenarier er simuleret med samme seed og de samme gentagelser, så gentagelse {r} af hvert scenarie "
+        "mødte præcis de samme unge (fælles tilfældige tal). Forskellen mellem to scenarier måles derfor "
+        "gentagelse for gentagelse, og dens parrede konfidensinterval er meget smallere, end scenariernes egne "
+        "intervaller antyder: læs de parrede forskelle, ikke om scenariernes intervaller overlapper.",
+    ),
+    "sec_side": ("Scenarios side by side", "Scenarierne side om side"),
+    "read_side": (
+        "Each scenario's mean over its replications, with the 95 % confidence interval as whiskers.",
+        "Hvert scenaries gennemsnit over gentagelserne med 95 %-konfidensintervallet som streger.",
+    ),
+    "sec_diff": ("Paired differences to {ref}", "Parrede forskelle til {ref}"),
+    "read_diff": (
+        "Each scenario minus {ref}, replication by replication: the mean difference and its paired 95 % "
+        "confidence interval. Where the whiskers do not cross the zero line the scenarios differ beyond the "
+        "simulation's noise. The comparisons share random numbers, so these paired intervals are the ones to "
+        "read.",
+        "Hvert scenarie minus {ref}, gentagelse for gentagelse: den gennemsnitlige forskel og dens parrede "
+        "95 %-konfidensinterval. Hvor stregerne ikke krydser nullinjen, er forskellen større end simuleringens "
+        "tilfældige udsving. Sammenligningerne deler tilfældige tal, så det er disse parrede intervaller, der "
+        "skal læses.",
+    ),
+    "sec_c_occupancy": ("Occupancy over time by scenario", "Belægning over tid efter scenarie"),
+    "read_c_occupancy": (
+        "Youths in a place at the end of each day: the line is each scenario's median over its simulated futures, "
+        "the band holds 90 % of them, and the dashed line is the scenario's mean number of open places. Choose an "
+        "institution in the menu.",
+        "Anbragte unge ved hver dags slutning: linjen er hvert scenaries median over de simulerede forløb, båndet "
+        "rummer 90 % af dem, og den stiplede linje er scenariets gennemsnitlige antal åbne pladser. Vælg en "
+        "institution i menuen.",
+    ),
+    "sec_c_table": ("Key figures by scenario", "Nøgletal efter scenarie"),
+    "read_c_table": (
+        "Mean with its 95 % confidence interval; the difference to {ref} with its paired 95 % confidence interval.",
+        "Gennemsnit med 95 %-konfidensinterval; forskellen til {ref} med dets parrede 95 %-konfidensinterval.",
+    ),
+    "sec_s_metrics": ("Key figures across the grid", "Nøgletal på tværs af varianterne"),
+    "read_s_metrics": (
+        "Each variant's mean over its replications against {first}, with its 95 % confidence interval as a band and "
+        "whiskers; one line per value of the other varied settings.",
+        "Hver variants gennemsnit over gentagelserne mod {first} med 95 %-konfidensintervallet som bånd og streger; "
+        "én linje pr. værdi af de andre varierede indstillinger.",
+    ),
+    "sec_s_tradeoff": ("Trade-off: places and cost against waiting", "Afvejning: pladser og udgift mod ventetid"),
+    "read_s_tradeoff": (
+        "Each marker is one variant: its mean number of open places (left) or its cost per year (right) against "
+        "the share of remanded youths who wait more than a day for a place. Down and to the left is better; hover "
+        "for the variant's settings and the 95 % confidence intervals.",
+        "Hver markør er én variant: dens gennemsnitlige antal åbne pladser (til venstre) eller dens udgift pr. år "
+        "(til højre) mod andelen af unge i varetægtssurrogat, der venter mere end et døgn på en plads. Nedad og "
+        "til venstre er bedre; hold musen over en markør for variantens indstillinger og "
+        "95 %-konfidensintervallerne.",
+    ),
+    "sec_s_table": ("Key figures by variant", "Nøgletal efter variant"),
+    "read_s_table": (
+        "Mean over the replications with its 95 % confidence interval in brackets.",
+        "Gennemsnit over gentagelserne med 95 %-konfidensintervallet i parentes.",
+    ),
+    "sweep_varied": ("Varied: {keys}.", "Varieret: {keys}."),
+    "scenario": ("Scenario", "Scenarie"),
+    "variant": ("Variant", "Variant"),
+    "reference": ("reference", "reference"),
+    "difference": ("Difference", "Forskel"),
+    "diff_to": ("Difference to {ref}", "Forskel til {ref}"),
+    "paired_ci": ("paired 95 % CI", "parret 95 %-KI"),
+    "unpaired": ("unpaired", "uparret"),
+    "pairs": ("pairs", "par"),
+    "zero": ("no difference", "ingen forskel"),
+    "t_side": ("Key figures with 95 % confidence intervals", "Nøgletal med 95 %-konfidensintervaller"),
+    "t_diff": (
+        "Difference to {ref} with paired 95 % confidence intervals",
+        "Forskel til {ref} med parrede 95 %-konfidensintervaller",
+    ),
+    "t_c_occupancy": ("Youths placed by scenario: {scope}", "Anbragte unge efter scenarie: {scope}"),
+    "t_s_metrics": ("Key figures against {first}", "Nøgletal mod {first}"),
+    "t_tradeoff": (
+        "Remanded youths waiting more than a day against places and cost",
+        "Unge i varetægtssurrogat, der venter mere end et døgn, mod pladser og udgift",
+    ),
+    "m_wait_social": ("Mean wait of social placements (days)", "Ventetid ved sociale anbringelser (dage)"),
+    "m_withdrawn": ("Withdrawn while waiting, per year", "Frafald under venten pr. år"),
+    "m_flex_open": ("Flexible places open (mean)", "Åbne fleksible pladser (gennemsnit)"),
+    "m_flex_openings": ("Openings of flexible places per year", "Åbninger af fleksible pladser pr. år"),
+    "m_em_admissions": ("Youths in emergency places per year", "Unge på nødpladser pr. år"),
+    "m_em_days": ("Emergency place-days per year", "Pladsdage på nødpladser pr. år"),
+    "ax_share_remand": ("Share of remanded youths (%)", "Andel af unge i varetægtssurrogat (%)"),
+    "ax_share_days": ("Share of days (%)", "Andel af dagene (%)"),
+    "ax_youths_per_year": ("Youths per year (number)", "Unge pr. år (antal)"),
+    "ax_openings_per_year": ("Openings per year (number)", "Åbninger pr. år (antal)"),
+    "ax_places": ("Places (number)", "Pladser (antal)"),
+    "ax_scenario": ("Scenario", "Scenarie"),
+    "ax_diff_pp": ("Difference (percentage points)", "Forskel (procentpoint)"),
+    "ax_diff": ("Difference ({unit})", "Forskel ({unit})"),
+    "u_number": ("number", "antal"),
+    "u_days": ("days", "dage"),
+    "u_youths_year": ("youths per year", "unge pr. år"),
+    "u_mio_kr": ("million kr per year", "mio. kr. pr. år"),
+    "u_places": ("places", "pladser"),
+    "u_openings_year": ("openings per year", "åbninger pr. år"),
+    "u_place_days_year": ("place-days per year", "pladsdage pr. år"),
+    "u_share": ("percentage points", "procentpoint"),
+    "u_per_year": ("per year", "pr. år"),
+    "u_kr_day": ("kr per day", "kr. pr. dag"),
+    "u_kr": ("kr", "kr."),
+    "u_value": ("value", "værdi"),
+    "u_share_per_year": ("share per year", "andel pr. år"),
+    "u_youths": ("youths", "unge"),
+    "point": ("Point", "Punkt"),
 }
 
 

@@ -27,6 +27,8 @@ SECTIONS = (
     ("flows", "sec_flows", "read_flows", ("admissions", "out_of_region")),
     ("costs", "sec_costs", "read_costs", ("costs",)),
 )
+# shown only when the scenario used them: (anchor, title key, how-to-read key, chart keys)
+POLICY_SECTION = ("policies", "sec_policies", "read_policies", ("policies", "flexible"))
 
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -53,6 +55,9 @@ table { border-collapse: collapse; margin: 4px 0 10px; font-size: 0.92rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: 4px 10px 4px 0; text-align: left; vertical-align: top; }
 th { font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td small { display: block; color: var(--muted); font-size: 0.8rem; }
+table.comparison td:first-child { min-width: 13em; }
+.experiment-wrap { overflow-x: auto; }
 .institutions tbody tr:last-child td { font-weight: 600; border-top: 2px solid #999; }
 code { font-size: 0.85rem; word-break: break-all; }
 footer { font-size: 0.85rem; padding-bottom: 30px; }
@@ -91,6 +96,8 @@ def build_figures(data: ReportData, lab: Labels) -> dict[str, go.Figure | None]:
         "admissions": figures.admissions(summary, data.scenario, lab),
         "out_of_region": figures.out_of_region(summary, data.scenario, lab),
         "costs": figures.costs(summary, lab),
+        "policies": figures.policies(summary, lab),
+        "flexible": figures.flexible_over_time(ts, data.scenario, lab),
     }
 
 
@@ -181,53 +188,51 @@ def headline(data: ReportData, lab: Labels) -> str:
     return "".join(f"<p>{p}</p>" for p in sentences) + table
 
 
-def _figure_json(fig: go.Figure) -> str:
-    # '/' is already escaped by plotly's encoder; escape '<' too so no '</script>' can close the element
-    return fig.to_json(validate=False).replace("<", "\\u003c")
+def policy_sentences(summary, lab: Labels) -> list[str]:
+    """Plain sentences (HTML) on flexible and emergency places and moves nearer home; empty if none were used."""
+
+    def get(name: str):
+        row = metric(summary, name)
+        return row if figures.used(row) else None
+
+    def ci(row, decimals: int = 1) -> str:
+        return escape(lab.interval(row["ci_low"], row["ci_high"], lambda x: lab.num(x, decimals)))
+
+    def num(row, decimals: int = 1) -> str:
+        return lab.num(row["mean"], decimals) if row is not None else lab.num(0.0, decimals)
+
+    out = []
+    flex_open, openings = get("flex_places_open_mean"), get("flex_openings_per_year")
+    if flex_open or openings:
+        row = flex_open or metric(summary, "flex_places_open_mean")
+        out.append(lab("pol_flex", open=num(flex_open, 2), open_ci=ci(row, 2), openings=num(openings, 1)))
+    admissions, days = get("emergency_admissions_per_year"), get("emergency_place_days_per_year")
+    if admissions:
+        out.append(lab("pol_emergency", admissions=num(admissions), admissions_ci=ci(admissions), days=num(days, 0)))
+        stay, longest = get("emergency_days_mean"), get("emergency_days_max")
+        if stay:
+            overdue = get("emergency_overdue_per_year")
+            out.append(lab("pol_emergency_stay", mean=num(stay), max=num(longest), overdue=num(overdue)))
+    moves = get("moves_nearer_home_per_year")
+    if moves:
+        out.append(lab("pol_moves", moves=num(moves), moves_ci=ci(moves)))
+    return out
 
 
-def render(data: ReportData, lab: Labels) -> str:
-    """The whole page as one string."""
-    facts = _facts(data, lab)
-    figs = build_figures(data, lab)
-    nav = "".join(f'<li><a href="#{a}">{escape(lab(t))}</a></li>' for a, t, _, _ in SECTIONS)
-    nav = f'<li><a href="#headline">{escape(lab("sec_headline"))}</a></li>{nav}'
-    nav += f'<li><a href="#scenario">{escape(lab("sec_scenario"))}</a></li>'
-    body = [
-        f'<section id="headline" class="headline"><h2>{escape(lab("sec_headline"))}</h2>{headline(data, lab)}</section>'
-    ]
-    for anchor, title, read, keys in SECTIONS:
-        charts = []
-        for key in keys:
-            fig = figs.get(key)
-            if fig is None:
-                charts.append(f'<p class="missing">{escape(lab("no_data"))}</p>')
-                continue
-            charts.append(
-                f'<div class="chart" id="chart-{key}" data-chart="{key}"></div>'
-                f'<script type="application/json" class="figure-data" data-chart="chart-{key}">'
-                f"{_figure_json(fig)}</script>"
-            )
-        body.append(
-            f'<section id="{anchor}"><h2>{escape(lab(title))}</h2><p class="read">{escape(lab(read))}</p>'
-            + "".join(charts)
-            + "</section>"
-        )
-    body.append(
-        f'<section id="scenario"><h2>{escape(lab("sec_scenario"))}</h2>'
-        f"<p>{escape(str(data.scenario.get('description') or ''))}</p>{scenario_tables(data.scenario, lab)}</section>"
+def chart(key: str, fig: go.Figure | None, lab: Labels) -> str:
+    """A chart's div and its figure as embedded JSON, or a note when there is no figure."""
+    if fig is None:
+        return f'<p class="missing">{escape(lab("no_data"))}</p>'
+    return (
+        f'<div class="chart" id="chart-{key}" data-chart="{key}"></div>'
+        f'<script type="application/json" class="figure-data" data-chart="chart-{key}">'
+        f"{_figure_json(fig)}</script>"
     )
-    m = data.manifest
-    footer = ""
-    if m:
-        footer = (
-            f"<p>{escape(lab('made_by', version=str(m.get('kapsim_version', '?'))))} "
-            f"<code>{escape(str(m.get('command', '')))}</code>"
-            f"{(' · commit <code>' + escape(str(m['commit'])) + '</code>') if m.get('commit') else ''}"
-            f" · scenario sha256 <code>{escape(str(m.get('scenario_sha256', '')))}</code></p>"
-        )
+
+
+def document(lab: Labels, title: str, header: str, body: list[str], footer: str) -> str:
+    """The whole page: CSP, styles, plotly.js once, the header (HTML), sections (HTML) and footer, and the loader."""
     locale = json.dumps(lab.plotly_locale(), ensure_ascii=False).replace("<", "\\u003c")
-    title = lab("title", name=facts["name"])
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -241,8 +246,7 @@ def render(data: ReportData, lab: Labels) -> str:
             f"<script>{get_plotlyjs()}</script>",
             "</head>",
             "<body>",
-            f'<header><h1>{escape(title)}</h1><p class="sub">{escape(lab("subtitle", **facts))}</p>'
-            f'<nav aria-label="{escape(lab("contents"))}"><ul>{nav}</ul></nav></header>',
+            f"<header>{header}</header>",
             "<main>",
             *body,
             "</main>",
@@ -253,3 +257,52 @@ def render(data: ReportData, lab: Labels) -> str:
             "",
         ]
     )
+
+
+def made_by(manifest: dict, lab: Labels) -> str:
+    """The footer line: kapsim version, command, commit and scenario hash of a run's manifest."""
+    m = manifest
+    if not m:
+        return ""
+    return (
+        f"<p>{escape(lab('made_by', version=str(m.get('kapsim_version', '?'))))} "
+        f"<code>{escape(str(m.get('command', '')))}</code>"
+        f"{(' · commit <code>' + escape(str(m['commit'])) + '</code>') if m.get('commit') else ''}"
+        f" · scenario sha256 <code>{escape(str(m.get('scenario_sha256', '')))}</code></p>"
+    )
+
+
+def _figure_json(fig: go.Figure) -> str:
+    # '/' is already escaped by plotly's encoder; escape '<' too so no '</script>' can close the element
+    return fig.to_json(validate=False).replace("<", "\\u003c")
+
+
+def render(data: ReportData, lab: Labels) -> str:
+    """The whole page as one string."""
+    facts = _facts(data, lab)
+    figs = build_figures(data, lab)
+    sections = list(SECTIONS)
+    if figs["policies"] is not None or figs["flexible"] is not None:
+        sections.append(POLICY_SECTION)
+    nav = "".join(f'<li><a href="#{a}">{escape(lab(t))}</a></li>' for a, t, _, _ in sections)
+    nav = f'<li><a href="#headline">{escape(lab("sec_headline"))}</a></li>{nav}'
+    nav += f'<li><a href="#scenario">{escape(lab("sec_scenario"))}</a></li>'
+    body = [
+        f'<section id="headline" class="headline"><h2>{escape(lab("sec_headline"))}</h2>{headline(data, lab)}</section>'
+    ]
+    for anchor, title, read, keys in sections:
+        charts = [chart(key, figs.get(key), lab) for key in keys if anchor != "policies" or figs.get(key) is not None]
+        intro = f'<p class="read">{escape(lab(read))}</p>'
+        if anchor == "policies":
+            intro = "".join(f"<p>{p}</p>" for p in policy_sentences(data.summary, lab)) + intro
+        body.append(f'<section id="{anchor}"><h2>{escape(lab(title))}</h2>{intro}' + "".join(charts) + "</section>")
+    body.append(
+        f'<section id="scenario"><h2>{escape(lab("sec_scenario"))}</h2>'
+        f"<p>{escape(str(data.scenario.get('description') or ''))}</p>{scenario_tables(data.scenario, lab)}</section>"
+    )
+    title = lab("title", name=facts["name"])
+    header = (
+        f'<h1>{escape(title)}</h1><p class="sub">{escape(lab("subtitle", **facts))}</p>'
+        f'<nav aria-label="{escape(lab("contents"))}"><ul>{nav}</ul></nav>'
+    )
+    return document(lab, title, header, body, made_by(data.manifest, lab))
