@@ -7,8 +7,9 @@ moves together:
   Types are told apart only if the data name them: with figures for "all" and "social" only, remand and
   sentence move together as ``court_ordered``; with no type at all, everything moves together;
 - ``growth:G``: their yearly growth, if their figures span two years or more;
-- ``stay:G``: a factor on their mean stay, if mean stays are observed for them, or, without any, one common
-  factor when both admissions and census are observed (census = admissions x stay);
+- ``stay:G``: a factor on their mean stay, if a mean stay of these types alone is observed; the other types
+  share one factor, if a mean stay of all types is observed or both admissions and census are (census =
+  admissions x stay);
 - ``drift``: the yearly change of every mean stay, if mean stays span three years or more over four years;
 - ``amplitude``: a cosine season common to all types, if a weekly or monthly series covers two years; its
   peak month is chosen first, by fitting each of the twelve.
@@ -135,13 +136,15 @@ def choose(obs: pd.DataFrame, scenario: Scenario, hold=()) -> tuple[list[Free], 
     if "stay" not in hold:
         has_admissions = not used[used["measure"].isin(("admissions", "share_of_admissions"))].empty
         has_census = not used[used["measure"].isin(("mean_census", "occupancy", "bed_days"))].empty
+        stay_rows = used[used["measure"] == "mean_stay"]
         pooled: list[str] = []
         for name, g in groups:
-            if not touching(g, ("mean_stay",)).empty:
+            own = stay_rows["placement_type"].map(lambda p, g=g: set(TYPE_GROUPS[p]) <= set(g))
+            if own.any():  # a stay figure of these types alone
                 frees.append(Free(f"stay:{name}", "stay", g, 0.0, -1.0, 1.0))
             else:
                 pooled.extend(g)
-        if pooled and has_admissions and has_census:
+        if pooled and (not touching(tuple(pooled), ("mean_stay",)).empty or (has_admissions and has_census)):
             frees.append(Free("stay:" + "+".join(pooled), "stay", tuple(pooled), 0.0, -1.0, 1.0))
         elif pooled:
             notes.append(f"mean stay of {', '.join(pooled)} held: no stay figure, and no census with admissions")
