@@ -141,14 +141,20 @@ def _headline(folder: Path) -> None:
         click.echo(f"  {label:34s} {fmt.format(r['mean'] * scale)}{ci}")
 
 
-def _write_report(folder: Path, lang: str) -> None:
-    """report.html after a run; a failure is reported but leaves the run's files as they are."""
-    from sim.report import write_report
+def _write_report(folder: Path, lang: str, page: str = "report.html") -> None:
+    """report.html after a run, comparison.html or sweep.html after an experiment; a failure is reported but
+    leaves the saved results as they are."""
+    from sim import report as pages
 
+    writers = {
+        "report.html": pages.write_report,
+        "comparison.html": pages.write_comparison_report,
+        "sweep.html": pages.write_sweep_report,
+    }
     try:
-        path = write_report(folder, lang)
-    except Exception as exc:  # the run itself is saved; the report can be made again with `kapsim report`
-        click.echo(f"warning: report.html not written ({exc}); try: kapsim report {folder}", err=True)
+        path = writers[page](folder, lang)
+    except Exception as exc:  # the results are saved; the page can be made again with `kapsim report`
+        click.echo(f"warning: {page} not written ({exc}); try: kapsim report {folder}", err=True)
         return
     click.echo(f"  report -> {path}")
 
@@ -160,12 +166,14 @@ def report(output_dir, lang) -> None:
     """Write OUTPUT_DIR/report.html from a finished run's saved files, without simulating.
 
     Reads summary.csv, timeseries.parquet, scenario.resolved.yaml and manifest.json. The report is one
-    HTML file with everything embedded (no network): headline figures, charts and the assumptions.
+    HTML file with everything embedded (no network): headline figures, charts and the assumptions. In a
+    folder of kapsim compare (it holds comparison.csv) it writes comparison.html instead, in one of kapsim
+    sweep (sweep.csv) sweep.html, from the tables and each sub-folder's aggregated files.
     """
-    from sim.report import write_report
+    from sim.report import write_any
 
     try:
-        path = write_report(Path(output_dir), lang)
+        path = write_any(Path(output_dir), lang)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"report -> {path}")
@@ -297,15 +305,17 @@ def _command_line() -> str:
 @main.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_experiment_options("outputs/compare-FIRST")
-def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, scheduler) -> None:
+@click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language.")
+def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, scheduler, lang) -> None:
     """Run scenarios with common random numbers and compare each with the first.
 
     Every scenario runs with one seed (--seed, else the first scenario's) and the same replication numbers,
     so all see the same youths. Writes OUT/comparison.csv: per scenario, metric, scope and placement type
     the mean with its 95 % CI and n, the paired difference to the first scenario with its own CI
     (diff_mean, diff_ci_low, diff_ci_high, diff_n) and the unpaired CI half-width for reference
-    (unpaired_half_width); and each scenario's outputs, as kapsim run writes them, in OUT/NAME/. A rerun
-    reuses finished scenarios and resumes an interrupted one.
+    (unpaired_half_width); and each scenario's outputs, as kapsim run writes them, in OUT/NAME/; then
+    OUT/comparison.html (metrics side by side, paired differences, occupancy over time). A rerun reuses
+    finished scenarios and resumes an interrupted one.
     """
     from sim.compare import headline, prepare, run_comparison
     from sim.runner import Interrupted
@@ -343,6 +353,7 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     )
     for line in headline(table):
         click.echo(line)
+    _write_report(folder, lang, "comparison.html")
 
 
 @main.command()
@@ -354,15 +365,17 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     help="A key and its values: start:stop:step (stop included when on the grid) or a comma list a,b,c.",
 )
 @_experiment_options("outputs/sweep-NAME")
-def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor, scheduler) -> None:
+@click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language.")
+def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor, scheduler, lang) -> None:
     """Run every combination of the varied values around a base scenario.
 
     SOURCE is a scenario (then give --vary) or a sweep file holding a 'sweep:' block with base, vary and
     optionally set (see README). All points are checked before anything runs and share one seed. Writes
     OUT/sweep.csv (point, one column per varied key, metric, scope, placement_type, mean, ci_low, ci_high,
     std, n), OUT/points.csv (each point's values, folder and scenario hash) and each point's outputs, as
-    kapsim run writes them, in OUT/<key=value,...>/. An interrupted sweep resumes without recomputing
-    finished points.
+    kapsim run writes them, in OUT/<key=value,...>/; then OUT/sweep.html (metrics across the grid, and places
+    and cost against the waits of remanded youths). An interrupted sweep resumes without recomputing finished
+    points.
     """
     from sim.runner import Interrupted
     from sim.sweep import headline, prepare, run_sweep
@@ -396,6 +409,7 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     )
     for line in headline(table, points):
         click.echo(line)
+    _write_report(folder, lang, "sweep.html")
 
 
 @main.command()

@@ -1,7 +1,10 @@
-"""Interactive report of a run: one self-contained HTML file (plotly.js embedded) that opens offline.
+"""Interactive reports: one self-contained HTML file each (plotly.js embedded) that opens offline.
 
 ``write_report(out_dir, lang)`` reads only the aggregated outputs of a run (summary.csv,
-timeseries.parquet, scenario.resolved.yaml, manifest.json) and writes ``out_dir/report.html``.
+timeseries.parquet, scenario.resolved.yaml, manifest.json) and writes ``out_dir/report.html``;
+``write_comparison_report`` and ``write_sweep_report`` write ``comparison.html`` and ``sweep.html`` from a
+comparison's or a sweep's tables and each sub-folder's aggregated outputs. ``write_any`` picks by the files
+the folder holds.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from pathlib import Path
 
 from sim.report.labels import LANGS, Labels
 
-__all__ = ["LANGS", "write_report"]
+__all__ = ["LANGS", "write_any", "write_comparison_report", "write_report", "write_sweep_report"]
 
 
 def write_report(out_dir: Path, lang: str = "en") -> Path:
@@ -25,3 +28,41 @@ def write_report(out_dir: Path, lang: str = "en") -> Path:
     path = out_dir / "report.html"
     atomic_text(path, html)
     return path
+
+
+def write_comparison_report(out_dir: Path, lang: str = "en") -> Path:
+    """Render ``out_dir/comparison.html`` from comparison.csv and each scenario's folder; return its path."""
+    from sim.outputs import atomic_text
+    from sim.report.experiment_pages import render_comparison
+    from sim.report.experiments import load_comparison
+
+    labels = Labels(lang)
+    out_dir = Path(out_dir)
+    html = render_comparison(load_comparison(out_dir), labels)
+    path = out_dir / "comparison.html"
+    atomic_text(path, html)
+    return path
+
+
+def write_sweep_report(out_dir: Path, lang: str = "en") -> Path:
+    """Render ``out_dir/sweep.html`` from sweep.csv, points.csv and the first point's folder; return its path."""
+    from sim.outputs import atomic_text
+    from sim.report.experiment_pages import render_sweep
+    from sim.report.experiments import load_sweep
+
+    labels = Labels(lang)
+    out_dir = Path(out_dir)
+    html = render_sweep(load_sweep(out_dir), labels)
+    path = out_dir / "sweep.html"
+    atomic_text(path, html)
+    return path
+
+
+def write_any(out_dir: Path, lang: str = "en") -> Path:
+    """comparison.html if the folder holds comparison.csv, sweep.html if sweep.csv, else report.html."""
+    out_dir = Path(out_dir)
+    if (out_dir / "comparison.csv").is_file():
+        return write_comparison_report(out_dir, lang)
+    if (out_dir / "sweep.csv").is_file():
+        return write_sweep_report(out_dir, lang)
+    return write_report(out_dir, lang)
