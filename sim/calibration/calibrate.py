@@ -282,6 +282,10 @@ def calibrate(
     atomic_text(params_path, result.parameters.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
 
     obs = observation_table(inputs, scenario) if fit_inputs is not None else result.obs
+    if cut is not None:  # what came after the cut was not seen by the fit
+        after = (obs["end"] > cut).to_numpy()
+        obs.loc[after, "used"] = False
+        obs.loc[after, "note"] = "after the cut: not fitted"
     first, last = _span(obs)
     known = check.places_known_from(inputs.yearly, inputs.occupancy)
     if known is not None and known > first:  # before it the places, and so the simulation, are a guess
