@@ -295,6 +295,6 @@ def test_run_report_draws_flexible_and_emergency_places(browser, tmp_path_factor
         ts = load(folder).timeseries
         assert drawn["chart-policies"] == 4 and drawn["chart-flexible"] == 8  # two institutions, four traces each
         assert "Sølager" in ts.scope.values
-        assert opened.page.locator("#policies .read").count() == 1
+        assert opened.page.locator("#policies .read").count() == 2  # how to read each chart
     finally:
         opened.context.close()

@@ -542,7 +542,7 @@ def policies(summary: pd.DataFrame, lab: Labels) -> go.Figure | None:
     if not panels:
         return None
     widths = [len(names) + 0.6 for _, names in panels]
-    fig = make_subplots(rows=1, cols=len(panels), column_widths=widths, horizontal_spacing=min(0.12, 0.3 / len(panels)))
+    fig = make_subplots(rows=1, cols=len(panels), column_widths=widths, horizontal_spacing=min(0.12, 0.4 / len(panels)))
     colours = {"flex": OKABE_ITO["green"], "emergency": OKABE_ITO["purple"], "moves": OKABE_ITO["sky"]}
     for j, (axis, names) in enumerate(panels):
         mean, lo, hi, n = _ci_columns([metric(summary, m) for m in names])

@@ -286,12 +286,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "pladsdage om året.",
     ),
     "pol_emergency_stay": (
-        "A stay in an emergency place lasts on average <b>{mean}</b> days (the longest in a year of the "
-        "simulation: {max} days on average); <b>{overdue}</b> a year pass the time limit and are moved to the "
-        "first suitable place that frees.",
-        "Et ophold på en nødplads varer i gennemsnit <b>{mean}</b> dage (det længste på et år af simuleringen: "
-        "{max} dage i gennemsnit); <b>{overdue}</b> om året overskrider tidsgrænsen og flyttes til den første "
-        "egnede plads, der bliver ledig.",
+        "A stay in an emergency place lasts on average <b>{mean}</b> days (the longest in one simulated future: "
+        "{max} days, on average over the futures); <b>{overdue}</b> a year pass the time limit and are moved to "
+        "the first suitable place that frees.",
+        "Et ophold på en nødplads varer i gennemsnit <b>{mean}</b> dage (det længste i ét simuleret forløb: "
+        "{max} dage i gennemsnit over forløbene); <b>{overdue}</b> om året overskrider tidsgrænsen og flyttes "
+        "til den første egnede plads, der bliver ledig.",
     ),
     "pol_moves": (
         "<b>{moves}</b> youths a year move to a place nearer home ({moves_ci}).",
@@ -409,11 +409,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "variant": ("Variant", "Variant"),
     "reference": ("reference", "reference"),
     "difference": ("Difference", "Forskel"),
-    "diff_to": ("Difference to {ref}", "Forskel til {ref}"),
     "paired_ci": ("paired 95 % CI", "parret 95 %-KI"),
     "unpaired": ("unpaired", "uparret"),
     "pairs": ("pairs", "par"),
-    "zero": ("no difference", "ingen forskel"),
     "t_side": ("Key figures with 95 % confidence intervals", "Nøgletal med 95 %-konfidensintervaller"),
     "t_diff": (
         "Difference to {ref} with paired 95 % confidence intervals",
@@ -437,9 +435,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ax_openings_per_year": ("Openings per year (number)", "Åbninger pr. år (antal)"),
     "ax_places": ("Places (number)", "Pladser (antal)"),
     "ax_scenario": ("Scenario", "Scenarie"),
-    "ax_diff_pp": ("Difference (percentage points)", "Forskel (procentpoint)"),
     "ax_diff": ("Difference ({unit})", "Forskel ({unit})"),
-    "u_number": ("number", "antal"),
     "u_days": ("days", "dage"),
     "u_youths_year": ("youths per year", "unge pr. år"),
     "u_mio_kr": ("million kr per year", "mio. kr. pr. år"),
@@ -447,7 +443,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "u_openings_year": ("openings per year", "åbninger pr. år"),
     "u_place_days_year": ("place-days per year", "pladsdage pr. år"),
     "u_share": ("percentage points", "procentpoint"),
-    "u_per_year": ("per year", "pr. år"),
     "u_kr_day": ("kr per day", "kr. pr. dag"),
     "u_kr": ("kr", "kr."),
     "u_value": ("value", "værdi"),

@@ -292,6 +292,8 @@ def render(data: ReportData, lab: Labels) -> str:
     ]
     for anchor, title, read, keys in sections:
         charts = [chart(key, figs.get(key), lab) for key in keys if anchor != "policies" or figs.get(key) is not None]
+        if anchor == "policies" and figs["flexible"] is not None:
+            charts.insert(len(charts) - 1, f'<p class="read">{escape(lab("read_flex_time"))}</p>')
         intro = f'<p class="read">{escape(lab(read))}</p>'
         if anchor == "policies":
             intro = "".join(f"<p>{p}</p>" for p in policy_sentences(data.summary, lab)) + intro
