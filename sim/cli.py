@@ -65,7 +65,9 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     help="Local worker processes, or a dask.distributed cluster.",
 )
 @click.option(
-    "--scheduler", metavar="ADDRESS", help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers)."
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers).",
 )
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Report language.")
 @click.option(
@@ -591,7 +593,6 @@ def backtest(
         else:
             click.echo(f"  {window:4s}    0 rows")
     click.echo(f"-> {out}/backtest.csv, {out}/backtest.json, {out}/backtest.html")
-
 
 
 if __name__ == "__main__":  # pragma: no cover
