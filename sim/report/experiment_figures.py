@@ -25,7 +25,7 @@ from sim.report.experiments import (
     national,
     rgba,
 )
-from sim.report.figures import _date_hover, _dates, _layout
+from sim.report.figures import _date_hover, _dates, _layout, add_selector
 from sim.report.labels import Labels
 
 COLUMNS = 2  # panels per row of the metric grids
@@ -236,37 +236,8 @@ def compare_occupancy(runs: dict[str, pd.DataFrame], lab: Labels) -> go.Figure |
         for k, scope in enumerate(scopes)
     ]
     _layout(fig, lab, lab("t_c_occupancy", scope=lab.scope("national")), height=520, hovermode="x unified")
-    fig.update_layout(
-        margin={"t": 100},
-        updatemenus=[
-            {
-                "type": "dropdown",
-                "buttons": buttons,
-                "active": 0,
-                "showactive": True,
-                "x": 0,
-                "xanchor": "left",
-                "y": 1.02,
-                "yanchor": "bottom",
-                "bgcolor": "white",
-                "bordercolor": "#888",
-            }
-        ],
-        annotations=[
-            {
-                "text": f"<b>{lab('choose')}</b>",
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "xanchor": "right",
-                "xshift": -6,
-                "y": 1.02,
-                "yanchor": "bottom",
-                "yshift": 4,
-            }
-        ],
-    )
+    fig.update_layout(margin={"t": 100})
+    add_selector(fig, lab, buttons)
     fig.update_xaxes(title_text=lab("date"), hoverformat=_date_hover(lab), type="date")
     fig.update_yaxes(title_text=lab("ax_youths_placed"), rangemode="tozero")
     return fig

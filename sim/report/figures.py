@@ -151,36 +151,7 @@ def occupancy_fan(ts: pd.DataFrame, lab: Labels) -> go.Figure | None:
     fig.update_layout(margin={"t": 100})
     fig.update_xaxes(title_text=lab("date"), hoverformat=_date_hover(lab), type="date")
     fig.update_yaxes(title_text=lab("ax_youths_placed"), rangemode="tozero")
-    fig.update_layout(
-        updatemenus=[
-            {
-                "type": "dropdown",
-                "buttons": buttons,
-                "active": 0,
-                "showactive": True,
-                "x": 0,
-                "xanchor": "left",
-                "y": 1.02,
-                "yanchor": "bottom",
-                "bgcolor": "white",
-                "bordercolor": "#888",
-            }
-        ],
-        annotations=[
-            {
-                "text": f"<b>{lab('choose')}</b>",
-                "showarrow": False,
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0,
-                "xanchor": "right",
-                "xshift": -6,
-                "y": 1.02,
-                "yanchor": "bottom",
-                "yshift": 4,
-            }
-        ],
-    )
+    add_selector(fig, lab, buttons)
     return fig
 
 
@@ -662,3 +633,21 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def add_selector(fig: go.Figure, lab, buttons: list[dict]) -> None:
+    """The dropdown that switches a chart between national and one institution, labelled 'choose'."""
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "dropdown", "buttons": buttons, "active": 0, "showactive": True,
+                "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom", "bgcolor": "white", "bordercolor": "#888",
+            }
+        ],
+        annotations=[
+            {
+                "text": f"<b>{lab('choose')}</b>", "showarrow": False, "xref": "paper", "yref": "paper",
+                "x": 0, "xanchor": "right", "xshift": -6, "y": 1.02, "yanchor": "bottom", "yshift": 4,
+            }
+        ],
+    )  # fmt: skip
