@@ -16,46 +16,38 @@ from sim.report.labels import LANGS, Labels
 __all__ = ["LANGS", "write_any", "write_comparison_report", "write_report", "write_sweep_report"]
 
 
+def _write(out_dir: Path, name: str, load, render, lang: str) -> Path:
+    """Render one page from the saved files in ``out_dir`` and write it atomically as ``out_dir/name``."""
+    from sim.outputs import atomic_text
+
+    out_dir = Path(out_dir)
+    path = out_dir / name
+    atomic_text(path, render(load(out_dir), Labels(lang)))
+    return path
+
+
 def write_report(out_dir: Path, lang: str = "en") -> Path:
     """Render ``out_dir/report.html`` in ``lang`` ('en' or 'da') from the run's saved files; return its path."""
-    from sim.outputs import atomic_text
     from sim.report.data import load
     from sim.report.page import render
 
-    labels = Labels(lang)
-    out_dir = Path(out_dir)
-    html = render(load(out_dir), labels)
-    path = out_dir / "report.html"
-    atomic_text(path, html)
-    return path
+    return _write(out_dir, "report.html", load, render, lang)
 
 
 def write_comparison_report(out_dir: Path, lang: str = "en") -> Path:
     """Render ``out_dir/comparison.html`` from comparison.csv and each scenario's folder; return its path."""
-    from sim.outputs import atomic_text
     from sim.report.experiment_pages import render_comparison
     from sim.report.experiments import load_comparison
 
-    labels = Labels(lang)
-    out_dir = Path(out_dir)
-    html = render_comparison(load_comparison(out_dir), labels)
-    path = out_dir / "comparison.html"
-    atomic_text(path, html)
-    return path
+    return _write(out_dir, "comparison.html", load_comparison, render_comparison, lang)
 
 
 def write_sweep_report(out_dir: Path, lang: str = "en") -> Path:
     """Render ``out_dir/sweep.html`` from sweep.csv, points.csv and the first point's folder; return its path."""
-    from sim.outputs import atomic_text
     from sim.report.experiment_pages import render_sweep
     from sim.report.experiments import load_sweep
 
-    labels = Labels(lang)
-    out_dir = Path(out_dir)
-    html = render_sweep(load_sweep(out_dir), labels)
-    path = out_dir / "sweep.html"
-    atomic_text(path, html)
-    return path
+    return _write(out_dir, "sweep.html", load_sweep, render_sweep, lang)
 
 
 def write_any(out_dir: Path, lang: str = "en") -> Path:
