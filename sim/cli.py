@@ -131,7 +131,7 @@ def _headline(folder: Path) -> None:
         ("utilisation", "all", "utilisation", "{:.1%}"),
         ("queue_length_mean", "all", "youths waiting (mean)", "{:.2f}"),
         ("p_wait_over_1_day", "remand", "remanded youths waiting > 1 day", "{:.1%}"),
-        ("days_full_share", "all", "days with no free place", "{:.1%}"),
+        ("days_full_share", "all", "days with no ordinary place free", "{:.1%}"),
         ("cost_per_year", "all", "cost per year (mio. kr)", "{:.1f}"),
     ]
     for metric, ptype, label, fmt in lines:

@@ -82,7 +82,7 @@ FORMULAS = {
     "p_wait_over_7_days": lambda c, a, s, b, lv: p_wait_over(c, a, s, 7.0, b, lv),
     "wait_days_mean": mean_wait,
     "queue_length_mean": mean_queue,
-    "days_full_share": lambda c, a, s, b, lv: erlang_c(c, a),  # share of time with every place taken
+    "days_full_share": lambda c, a, s, b, lv: erlang_c(c, a),  # share of time with every ordinary place taken
 }
 
 

@@ -79,6 +79,7 @@ class Measures:
         self.unit_inst = np.array([u.institution for u in network.units], dtype=np.int64)
         self.unit_region = np.array([u.region for u in network.units], dtype=np.int64)
         self.unit_kind = np.array([u.kind for u in network.units], dtype=np.int64)
+        self.unit_hs = np.array([u.high_security for u in network.units], dtype=bool)
         # kroner per open place-day (flexible), per opening (flexible), per occupied place-day (emergency)
         self.flex_day_cost = np.zeros(network.n_units)
         self.flex_open_cost = np.zeros(network.n_units)
@@ -255,7 +256,18 @@ class Measures:
             )
         occ_nat = occ_census.sum(axis=0)
         open_nat = open_census.sum(axis=0)
-        put("days_full_share", "national", "all", np.mean(open_nat - occ_nat <= 0) if self.days else np.nan)
+        # a day is full for ordinary youths when no ordinary place is free at its end, whatever the
+        # high-security units hold (they cannot take them); emergency places are open only when used
+        hs_unit = self.unit_hs
+        for metric, units in (("days_full_share", ~hs_unit), ("days_full_share_high_security", hs_unit)):
+            if not units.any() or not self.days:
+                put(metric, "national", "all", np.nan)
+                continue
+            sel = units[seg_u]
+            occupied = np.searchsorted(np.sort(seg_s[sel]), t, side="right") - np.searchsorted(
+                np.sort(seg_e[sel]), t, side="right"
+            )
+            put(metric, "national", "all", np.mean(open_census_unit[units].sum(axis=0) - occupied <= 0))
 
         # capacity policies: flexible and emergency places, moves
         kind = self.unit_kind

@@ -46,7 +46,7 @@ class Call(simpy.Event):
 class FlexPool:
     """State of one flexible pool: how long its waiting list has been long, what is being opened."""
 
-    __slots__ = ("unit", "rule", "queue", "long_since", "pending", "opened_at", "empty_since")
+    __slots__ = ("unit", "rule", "queue", "long_since", "pending", "opened_at", "free_since", "check_pending")
 
     def __init__(self, unit: int, rule):
         self.unit = unit
@@ -55,7 +55,8 @@ class FlexPool:
         self.long_since: float | None = None  # since when queue >= trigger
         self.pending = 0  # places being prepared (lead time)
         self.opened_at = -math.inf
-        self.empty_since: float | None = None  # since when some open place has been free
+        self.free_since: list[float] = []  # since when each free place has been free, oldest first
+        self.check_pending = False  # a closing check is scheduled
 
 
 class Model:
@@ -233,8 +234,8 @@ class Model:
             self._in_emergency[self.unit_inst[u]].append(i)
             self.open_log.append((now, u, self.occupied[u]))
             self._at(self._emergency_days[u], i, self._on_emergency_limit)
-        elif self.free[u] == 0:
-            self._flex_of_unit[u].empty_since = None
+        else:
+            self._flex_sync(u, now)
 
     # --- places freeing -------------------------------------------------------------------------
     def _on_departure(self, event: simpy.Event) -> None:
@@ -270,7 +271,7 @@ class Model:
                     return
             self.free[u] += 1
             if self.kind[u] == FLEXIBLE:
-                self._flex_free(u, now)
+                self._flex_sync(u, now)
             return
         if self.kind[u] == EMERGENCY:
             self._in_emergency[self.unit_inst[u]].remove(i)
@@ -282,8 +283,17 @@ class Model:
         """A youth has just left a place in unit ``u`` (``occupied`` already lowered)."""
         occupied = self.occupied[u]
         if self.kind[u] == EMERGENCY:
-            self.free[u] += 1  # an emergency bed closes when its youth leaves it
-            self.open_log.append((now, u, occupied))
+            self.open_log.append((now, u, occupied))  # an emergency bed closes when its youth leaves it ...
+            waiting = self.waiting
+            if waiting.size:  # ... unless a youth is waiting whom it may take: the institution is still full
+                j = waiting.first_eligible(self._elig[u], self._profile)
+                if j >= 0:
+                    self._waiting_flag[j] = False
+                    if self._flex:
+                        self._queue_changed(j, -1, now)
+                    self._place(j, u, now)
+                    return
+            self.free[u] += 1
             return
         if occupied >= self.places[u]:
             # a closure is waiting for this place: it closes instead of being refilled
@@ -292,7 +302,7 @@ class Model:
         if not self._offer(u, now):
             self.free[u] += 1
             if self.kind[u] == FLEXIBLE:
-                self._flex_free(u, now)
+                self._flex_sync(u, now)
 
     def _offer(self, u: int, now: float) -> bool:
         """Give one place of unit ``u`` (not counted in ``free``) to whoever comes first; False if nobody."""
@@ -315,7 +325,7 @@ class Model:
                     self._queue_changed(j, -1, now)
                 self._place(j, u, now)
                 return True
-        if self._nearer:
+        if self._nearer and self.kind[u] != FLEXIBLE:  # a move never opens up the need for a flexible place
             return self._bring_home(u, now)
         return False
 
@@ -330,8 +340,8 @@ class Model:
             self._in_emergency[self.unit_inst[frm]].remove(j)
             if j in self._overdue_now:
                 self._overdue_now.remove(j)
-        if self.kind[to] == FLEXIBLE and self.free[to] == 0:
-            self._flex_of_unit[to].empty_since = None
+        if self.kind[to] == FLEXIBLE:
+            self._flex_sync(to, now)
         if self._nearer and self.unit_region[to] != self._home[j] and self.unit_region[frm] == self._home[j]:
             self._away[self._home[j]].append(j)
         self._vacate(frm, now)
@@ -436,31 +446,43 @@ class Model:
         self.openings.append((now, u, n))
         self.open_log.append((now, u, max(self.places[u], self.occupied[u])))
         self._fill(u, now)
-        if self.free[u] > 0:
-            self._flex_free(u, now)
+        self._flex_sync(u, now)
         if pool.queue >= pool.rule.trigger.queue_at_least:  # still long: count again from now
             pool.long_since = now
             self._at(pool.rule.trigger.for_days, (pool, now), self._on_flex_check)
 
-    def _flex_free(self, u: int, now: float) -> None:
+    def _flex_sync(self, u: int, now: float) -> None:
+        """Keep one 'free since' time per free place of a flexible pool, and a closing check scheduled.
+
+        A taken place is the most recently freed one, so the places free longest are the ones that close.
+        """
         pool = self._flex_of_unit[u]
-        if pool.empty_since is None:
-            pool.empty_since = now
-            due = max(now + pool.rule.close_after_empty_days, pool.opened_at + pool.rule.min_open_days)
-            self._at(due - now, (pool, now), self._on_flex_close)
+        since = pool.free_since
+        free = self.free[u]
+        while len(since) > free:
+            since.pop()
+        while len(since) < free:
+            since.append(now)
+        if since and not pool.check_pending:
+            pool.check_pending = True
+            due = max(since[0] + pool.rule.close_after_empty_days, pool.opened_at + pool.rule.min_open_days)
+            self._at(max(due - now, 0.0), pool, self._on_flex_close)
 
     def _on_flex_close(self, event: simpy.Event) -> None:
-        pool, since = event._value
-        if pool.empty_since != since:
-            return
+        """Close the places free for ``close_after_empty_days``, once open ``min_open_days``."""
+        pool = event._value
+        pool.check_pending = False
         u = pool.unit
         now = self.env._now
-        if now < pool.opened_at + pool.rule.min_open_days:  # reopened meanwhile: wait out the minimum
-            self._at(pool.opened_at + pool.rule.min_open_days - now, event._value, self._on_flex_close)
-            return
-        n = self.free[u]
-        if n > 0:
-            self.places[u] -= n
-            self.free[u] = 0
-            self.open_log.append((now, u, max(self.places[u], self.occupied[u])))
-        pool.empty_since = None
+        rule = pool.rule
+        if now >= pool.opened_at + rule.min_open_days - 1e-9:
+            since = pool.free_since
+            due = 0
+            while due < len(since) and since[due] + rule.close_after_empty_days <= now + 1e-9:
+                due += 1
+            if due:
+                self.places[u] -= due
+                self.free[u] -= due
+                del since[:due]
+                self.open_log.append((now, u, max(self.places[u], self.occupied[u])))
+        self._flex_sync(u, now)

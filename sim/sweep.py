@@ -14,7 +14,8 @@ A SPEC is ``start:stop:step`` (stop included when it lands on the grid; whole nu
 comma list ``0,0.05,0.10`` (each item read as YAML), or one value. Points are the Cartesian product in the
 order the keys are given, the first key varying slowest. Every point is validated before anything runs.
 
-Each point runs with the same seed and replication numbers (common random numbers across the grid) into
+Each point runs with the same seed and replication numbers (common random numbers across the grid for capacity
+and policy keys; a key that changes a type's demand redraws that type's youths) into
 its own folder, named by its values (``Egely.places=21,demand.growth=0.05``): a point is finished when its folder
 holds a manifest with the same scenario hash, so an interrupted sweep resumes where it stopped.
 """

@@ -61,3 +61,65 @@ def test_occupancy_and_daily_census_per_institution(run):
         t = W + 100.0  # end of the 100th observed day
         row = series.index(("occupancy", name))
         assert daily[row, 99] == np.sum((s <= t) & (left > t))
+
+
+def test_capacity_cost_and_flow_metrics_equal_a_direct_computation(run):
+    """utilisation, days full, out-of-region share, queue maximum and costs, recomputed the slow way."""
+    exp, rec, vals, _ = run
+    W, E = exp.clock.warmup, exp.clock.end
+    years = (E - W) / 365.25
+    y = rec.youths
+    units = exp.network.units
+    hs = np.array([u.high_security for u in units])
+    region = np.array([u.region for u in units])
+    placed = rec.unit >= 0
+    left = np.where(np.isnan(rec.left), np.inf, rec.left)
+
+    # open place-days per unit from the log, and occupied place-days, within the window
+    def open_days(unit):
+        log = rec.open_log[rec.open_log[:, 1] == unit]
+        edges = np.clip(np.append(log[:, 0], E), W, E)
+        return float(np.sum(log[:, 2] * np.diff(edges)))
+
+    occupied = sum(max(0.0, min(b, E) - max(a, W)) for a, b in zip(rec.admitted[placed], left[placed]))
+    opened = sum(open_days(u) for u in range(len(units)))
+    assert vals[("utilisation", "national", "all")] == pytest.approx(occupied / opened)
+    costs = exp.scenario.costs
+    queue_end = np.where(placed, rec.admitted, np.where(np.isnan(rec.withdrawn), np.inf, rec.withdrawn))
+    custody_types = [exp.network.types.index(t) for t in costs.custody_types if t in exp.network.types]
+    custody = sum(
+        max(0.0, min(q, E) - max(a, W)) for a, q, k in zip(y.arrival, queue_end, y.type) if k in custody_types
+    )
+    expected = (
+        occupied * costs.occupied_place_day + (opened - occupied) * costs.empty_place_day + custody * costs.custody_day
+    ) / years
+    assert vals[("cost_per_year", "national", "all")] == pytest.approx(expected)
+
+    # out of region: admissions in the window placed outside the home region
+    admitted = placed & (rec.admitted >= W) & (rec.admitted < E)
+    away = admitted & (region[np.maximum(rec.unit, 0)] != y.home)
+    assert vals[("out_of_region_share", "national", "all")] == pytest.approx(away.sum() / admitted.sum())
+
+    # the longest waiting list: replay every join and leave in time order
+    events = sorted([(a, 1) for a, q in zip(y.arrival, queue_end) if q > a]
+                    + [(q, -1) for a, q in zip(y.arrival, queue_end) if a < q < np.inf])  # fmt: skip
+    level, most = 0, 0
+    for t, d in events:
+        level += d
+        if W < t < E:
+            most = max(most, level)
+    assert vals[("queue_length_max", "national", "all")] == most
+
+    # days full: at the end of each observed day, no ordinary (or no high-security) place free
+    for metric, group in (("days_full_share", ~hs), ("days_full_share_high_security", hs)):
+        full = 0
+        for d in range(exp.measures.days):
+            t = W + d + 1
+            free = 0
+            for u in np.flatnonzero(group):
+                log = rec.open_log[rec.open_log[:, 1] == u]
+                open_now = log[np.searchsorted(log[:, 0], t, side="right") - 1, 2]
+                in_unit = placed & (rec.unit == u) & (rec.admitted <= t) & (left > t)
+                free += open_now - in_unit.sum()
+            full += free <= 0
+        assert vals[(metric, "national", "all")] == pytest.approx(full / exp.measures.days)

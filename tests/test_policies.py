@@ -98,22 +98,27 @@ def test_flexible_places_open_only_after_the_trigger_and_lead_time(flex_run):
 
 
 def test_flexible_places_close_by_the_rule_and_never_exceed_their_number(flex_run):
+    """At a closure of k places, at least k places were free throughout the 7 days before (close_after_empty_days),
+    and the pool had been open at least 30 days (min_open_days)."""
     exp, rec = flex_run
     unit = next(u for u, info in enumerate(exp.network.units) if info.kind == FLEXIBLE)
     log = rec.open_log[rec.open_log[:, 1] == unit]
     assert log[:, 2].max() <= 3 and log[0, 2] == 0
-    closes = log[1:][np.diff(log[:, 2]) < 0]
-    assert len(closes), "flexible places should close again"
+    drops = np.flatnonzero(np.diff(log[:, 2]) < 0) + 1
+    assert len(drops) >= 3, "flexible places should close again"
     y, u, s, e = rec.segments()
     mine = u == unit
-    for t_close, _, _ in closes:
+    s, e = s[mine], e[mine]
+    for row in drops:
+        t_close, k = log[row, 0], int(log[row - 1, 2] - log[row, 2])
         last_open = rec.openings[rec.openings[:, 0] <= t_close, 0].max()
-        assert t_close >= last_open + 30 - 1e-9  # open at least min_open_days
-        # a place was free for the 7 days before: occupancy stayed below the open places throughout
-        open_before = log[np.searchsorted(log[:, 0], t_close, side="left") - 1, 2]
-        window = (s[mine] < t_close) & (e[mine] > t_close - 7)
-        occupied = [(np.sum((s[mine] <= t) & (e[mine] > t))) for t in np.linspace(t_close - 7, t_close - 1e-6, 50)]
-        assert max(occupied) < open_before, (t_close, window.sum())
+        assert t_close >= last_open + 30 - 1e-9
+        # free places = open - occupied, evaluated at the window's start and after every change inside it
+        changes = np.concatenate([s, e, log[:, 0]])
+        at = np.concatenate([[t_close - 7], changes[(changes > t_close - 7) & (changes < t_close)]])
+        open_at = log[np.searchsorted(log[:, 0], at, side="right") - 1, 2]
+        occupied = np.array([np.sum((s <= t) & (e > t)) for t in at])
+        assert (open_at - occupied).min() >= k, (t_close, k, (open_at - occupied).min())
     check_capacity_and_conservation(exp, rec)
 
 
@@ -227,3 +232,30 @@ def test_moves_nearer_home_bring_youths_home_and_are_counted():
     assert away_days(moving, rec) < 0.8 * away_days(plain, plain.records(0))
     vals = dict(zip(moving.layout.keys, moving.measures(rec)[0]))
     assert vals[("moves_nearer_home_per_year", "national", "all")] > 0
+
+
+def test_a_free_emergency_place_never_sits_beside_a_waiting_youth():
+    data = two_regions()
+    data["institutions"]["A"]["emergency"] = EMERGENCY_RULE
+    exp = Experiment(scenario_of(data))
+    rec = exp.records(0)
+    em = next(u for u, info in enumerate(exp.network.units) if info.kind == EMERGENCY)
+    y, u, s, e = rec.segments()
+    in_em = u == em
+    times, queue = queue_steps(rec, np.ones(exp.network.n_profiles, bool))  # every youth may use it
+    waiting_times = times[queue > 0]
+    assert len(waiting_times) > 100
+    occupied = np.array([np.sum((s[in_em] <= t) & (e[in_em] > t)) for t in waiting_times])
+    assert np.all(occupied == EMERGENCY_RULE["places"])  # someone waits only while the emergency place is taken
+
+
+def test_moves_nearer_home_never_fill_a_flexible_place():
+    data = two_regions(per_year=365 * 1.4, flexible={"pool": FLEX}, allocation={"move_nearer_home": True})
+    data["placement_types"]["remand"]["demand"]["regions"] = {"North": 0.7, "South": 0.3}
+    exp = Experiment(scenario_of(data))
+    rec = exp.records(0)
+    check_capacity_and_conservation(exp, rec)
+    kind = np.array([info.kind for info in exp.network.units])
+    home_moves = rec.moves[rec.moves[:, 4] == MOVE_NEARER_HOME]
+    assert len(home_moves) > 20 and len(rec.openings) > 0  # both policies are at work
+    assert not np.any(kind[home_moves[:, 3].astype(int)] == FLEXIBLE)

@@ -151,8 +151,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "venter mere end et døgn ({over1_ci}) og <b>{over7}</b> mere end en uge ({over7_ci}).",
     ),
     "hl_full": (
-        "On <b>{full}</b> of days no place is free anywhere in the country ({full_ci}).",
-        "På <b>{full}</b> af dagene er der ingen ledig plads i hele landet ({full_ci}).",
+        "On <b>{full}</b> of days no ordinary place is free anywhere in the country ({full_ci}).",
+        "På <b>{full}</b> af dagene er der ingen ledig almindelig plads i hele landet ({full_ci}).",
     ),
     "hl_cost": (
         "The places and the days in police custody cost <b>{cost}</b> a year ({cost_ci}).",
@@ -170,7 +170,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_wait_remand": ("Wait of remanded youths (days)", "Ventetid i varetægtssurrogat (dage)"),
     "m_over1_remand": ("Remanded youths waiting > 1 day", "Unge i varetægtssurrogat, der venter > 1 døgn"),
     "m_over7_remand": ("Remanded youths waiting > 7 days", "Unge i varetægtssurrogat, der venter > 7 døgn"),
-    "m_full": ("Days with no free place", "Dage uden ledig plads"),
+    "m_full": ("Days with no free ordinary place", "Dage uden ledig almindelig plads"),
     "m_cost": ("Cost per year", "Udgift pr. år"),
     # chart words
     "date": ("Date", "Dato"),
