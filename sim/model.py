@@ -2,9 +2,12 @@
 
 A youth is a row of numbers in lists, not a generator. Arrival times are known before the run (see
 :mod:`sim.youths`), so the run loop merges that sorted stream with SimPy's event queue instead of pushing
-every arrival through the heap; each placement schedules its own departure as a SimPy event, and a
-withdrawal event is scheduled only for youths who wait. At equal times queued events go first (a place
-freed at time t is free for a youth arriving at t).
+every arrival through the heap. Departures, half of all events, are kept in a heap of their own as plain
+``(time, priority, eid, youth)`` tuples numbered from the environment's own event counter, so merging the
+two heaps gives exactly the order of one SimPy queue (time, priority, insertion) without creating an event
+object per stay. Everything else (withdrawals, planned changes, flexible and emergency places) is a SimPy
+event with a callback. At equal times queued events go first (a place freed at time t is free for a youth
+arriving at t).
 
 When a place frees it is offered, in this order, to: a youth in an emergency place in the same
 institution; a youth whose emergency place is overdue; the first eligible youth on the waiting list; and,
@@ -13,9 +16,8 @@ with ``move_nearer_home``, a youth from this region placed elsewhere. Only then 
 The inner loop avoids attribute look-ups and helper calls on purpose (see ``kapsim bench``): events are
 :class:`simpy.Event` objects carrying their payload as value, pushed onto the environment's event queue
 exactly as :meth:`simpy.Environment.schedule` does, and :meth:`Model.run` steps the queue like
-:meth:`simpy.Environment.run` without its per-step method calls (same order: time, priority, insertion).
-:mod:`sim.reference` is the base model written the plain SimPy way (one process per youth) and must give
-identical records on the same streams.
+:meth:`simpy.Environment.run` without its per-step method calls. :mod:`sim.reference` is the base model
+written the plain SimPy way (one process per youth) and must give identical records on the same streams.
 """
 
 from __future__ import annotations
@@ -77,11 +79,16 @@ class Model:
         self._home = youths.home.tolist()
         self._stay = youths.stay.tolist()
         self._patience = youths.patience.tolist()
+        n_regions = len(network.regions)
         groups = self.allocation.groups
-        self._groups = [groups[k] for k in zip(self._profile, self._home)]
-        start_unit = youths.start_unit.tolist()
-        self._placed_at_start = [(i, u) for i, u in enumerate(start_unit) if u >= 0]
-        self._stream = [i for i, u in enumerate(start_unit) if u < 0]
+        by_key = [groups[p, h] for p in range(network.n_profiles) for h in range(n_regions)]
+        self._groups = list(map(by_key.__getitem__, (youths.profile * n_regions + youths.home).tolist()))
+        placed = youths.start_unit >= 0
+        self._placed_at_start = list(zip(np.flatnonzero(placed).tolist(), youths.start_unit[placed].tolist()))
+        stream = np.flatnonzero(~placed)
+        self._stream = stream.tolist()
+        self._arrivals_at = np.maximum(youths.arrival[stream], 0.0).tolist()  # those waiting at start come at 0
+        self._departures_heap: list[tuple[float, int, int, int]] = []  # (time, NORMAL, eid, youth)
         self.admitted = [math.nan] * n
         self.unit = [-1] * n  # first unit
         self.cur = [-1] * n  # current unit while placed
@@ -130,16 +137,31 @@ class Model:
             self._at(day, (u, places), self._on_change)
         for i, u in self._placed_at_start:
             self._place_at_start(i, u)
-        queue = env._queue
-        arrivals = [max(self._arrival[i], 0.0) for i in self._stream]  # those waiting at start come at 0
+        # two heaps and one sorted list, merged: SimPy's queue (every event but departures), the departures
+        # (time, NORMAL, eid, youth) numbered from the same counter, so (time, priority, eid) orders them
+        # exactly as one heap would; and the arrivals, which come after anything queued at the same time.
+        # A sentinel at infinity in each heap spares the emptiness checks.
+        queue, departures = env._queue, self._departures_heap
+        heappush(queue, (math.inf, NORMAL, -1, None))
+        heappush(departures, (math.inf, NORMAL, -2, -1))
+        arrivals = self._arrivals_at
         stream = self._stream
         n = len(arrivals)
         k = 0
         next_arrival = arrivals[0] if n else math.inf
-        arrive = self._arrive
+        arrive, depart = self._arrive, self._depart
         while True:
-            if queue and queue[0][0] <= next_arrival:
-                if queue[0][0] >= end:
+            q, d = queue[0], departures[0]
+            if d < q:
+                if d[0] <= next_arrival:
+                    if d[0] >= end:
+                        break
+                    heappop(departures)
+                    env._now = now = d[0]
+                    depart(d[3], now)
+                    continue
+            elif q[0] <= next_arrival:
+                if q[0] >= end:
                     break
                 env._now, _, _, event = heappop(queue)
                 callbacks, event.callbacks = event.callbacks, None
@@ -147,13 +169,13 @@ class Model:
                     callback(event)
                 if not event._ok and not hasattr(event, "_defused"):
                     raise event._value
-            else:
-                if next_arrival >= end:
-                    break
-                env._now = next_arrival
-                arrive(stream[k], next_arrival)
-                k += 1
-                next_arrival = arrivals[k] if k < n else math.inf
+                continue
+            if next_arrival >= end:
+                break
+            env._now = next_arrival
+            arrive(stream[k], next_arrival)
+            k += 1
+            next_arrival = arrivals[k] if k < n else math.inf
         env._now = end
         return Records(
             youths=self.youths,
@@ -173,7 +195,7 @@ class Model:
     def _arrive(self, i: int, now: float) -> None:
         # allocation (see Allocation.choose, inlined): home region first, most free places within a region
         free = self.free
-        for group in self._groups[i]:
+        for group in self._groups[i] if any(free) else ():  # nothing free anywhere: straight to the list
             best, most = -1, 0
             for u in group:
                 if free[u] > most:
@@ -184,8 +206,7 @@ class Model:
                 self.admitted[i] = now
                 self.unit[i] = best
                 self.cur[i] = best
-                env = self.env
-                heappush(env._queue, (now + self._stay[i], NORMAL, next(env._eid), Call(env, i, self._on_departure)))
+                heappush(self._departures_heap, (now + self._stay[i], NORMAL, next(self.env._eid), i))
                 if self.kind[best]:
                     self._entered_special(i, best, now)
                 if self._nearer and self.unit_region[best] != self._home[i]:
@@ -210,7 +231,7 @@ class Model:
         self.admitted[i] = now
         self.unit[i] = u
         self.cur[i] = u
-        self._at(self._stay[i], i, self._on_departure)
+        heappush(self._departures_heap, (now + self._stay[i], NORMAL, next(self.env._eid), i))
         if self.kind[u]:
             self._entered_special(i, u, now)
         if self._nearer and self.unit_region[u] != self._home[i]:
@@ -225,7 +246,7 @@ class Model:
         self.admitted[i] = self._arrival[i]
         self.unit[i] = u
         self.cur[i] = u
-        self._at(self._arrival[i] + self._stay[i], i, self._on_departure)
+        heappush(self._departures_heap, (self._arrival[i] + self._stay[i], NORMAL, next(self.env._eid), i))
         if self._nearer and self.unit_region[u] != self._home[i]:
             self._away[self._home[i]].append(i)
 
@@ -238,10 +259,8 @@ class Model:
             self._flex_sync(u, now)
 
     # --- places freeing -------------------------------------------------------------------------
-    def _on_departure(self, event: simpy.Event) -> None:
-        i = event._value
+    def _depart(self, i: int, now: float) -> None:
         u = self.cur[i]
-        now = self.env._now
         self._departures += 1
         self.left[i] = now
         self.cur[i] = -1
@@ -262,10 +281,7 @@ class Model:
                     self.admitted[j] = now
                     self.unit[j] = u
                     self.cur[j] = u
-                    env = self.env
-                    heappush(
-                        env._queue, (now + self._stay[j], NORMAL, next(env._eid), Call(env, j, self._on_departure))
-                    )
+                    heappush(self._departures_heap, (now + self._stay[j], NORMAL, next(self.env._eid), j))
                     if self.kind[u]:
                         self._entered_special(j, u, now)
                     return
