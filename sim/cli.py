@@ -596,5 +596,46 @@ def backtest(
     click.echo(f"-> {out}/backtest.csv, {out}/backtest.json, {out}/backtest.html")
 
 
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--episodes", required=True, type=click.Path(dir_okay=False), help="One row per stay (calibration/README.md)."
+)
+@click.option("--date", "date", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="The start date.")
+@click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Scenario file to write (.yaml).")
+def snapshot(scenario, episodes, date, out) -> None:
+    """Write a scenario that starts on --date from the youths placed and waiting then, counted from episodes.
+
+    The new file extends SCENARIO, sets horizon.start to the date and warmup_days to 0, and holds a
+    start_state of aggregated counts (institution, unit, type, days stayed or waited, home region); nothing
+    identifying a person is copied. A youth is placed on the date when admitted before it and not
+    discharged before it; waiting when the need arose before it and the admission came on or after it.
+    """
+    from sim.calibration.data import DataError, load
+    from sim.calibration.snapshot import snapshot_yaml
+    from sim.outputs import atomic_text
+
+    s = _load(scenario, ())
+    target = Path(out)
+    if target.suffix not in (".yaml", ".yml"):
+        raise click.BadParameter("the scenario file to write must end in .yaml or .yml", param_hint="--out")
+    try:
+        text = snapshot_yaml(Path(scenario), target, s, load(episodes, expect="episodes"), date)
+    except DataError as exc:
+        raise click.ClickException(f"data refused: {exc}") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_text(target, text)
+    try:
+        started = load_scenario(target)
+    except ScenarioError as exc:  # a start state the scenario cannot hold: say so, keep nothing
+        target.unlink()
+        raise _refused(exc) from None
+    state = started.start_state
+    placed = sum(r.count for r in state.placed) if state else 0
+    waiting = sum(r.count for r in state.waiting) if state else 0
+    click.echo(f"  {placed} youths placed and {waiting} waiting on {date.date()}")
+    click.echo(f"-> {target}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

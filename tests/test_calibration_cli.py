@@ -98,6 +98,9 @@ def test_backtest_on_episodes_reports_the_following_year(tmp_path):
     test = table[table.window == "test"]
     assert set(test.period.astype(str).str[:4]) == {"2023"}
     assert {"remand", "sentence", "social"} <= set(test.placement_type)
+    assert "projecting 6 replications from 2023-01-01" in result.output  # from the youths placed on the cut date
+    assert test.note.str.contains("projected from the state on 2023-01-01").all()
+    assert not table[table.window == "fit"].note.fillna("").str.contains("projected").any()
     summary = json.loads((out / "backtest.json").read_text())
     assert summary["cut"] == "2023-01-01" and summary["test"]["rows"] == len(test)
     assert 0 <= summary["test"]["inside_90_share"] <= 1

@@ -158,10 +158,12 @@ def history_scenario(
     replications: int,
     yearly: Yearly | None = None,
     occupancy: Occupancy | None = None,
+    start_state: dict[str, Any] | None = None,
 ) -> tuple[Scenario, list[str]]:
     """The calibrated scenario over [first, last), with the data's places and its draws applied per replication.
 
     Demand and mean stays are moved from the scenario's start date to ``first`` along their growth and drift.
+    It starts after a warm-up from empty, or from ``start_state`` (the youths placed and waiting on ``first``).
     """
     data = resolved_dict(calibrated)
     notes = []
@@ -175,10 +177,10 @@ def history_scenario(
     data["horizon"].update(
         start=pd.Timestamp(first).date().isoformat(),
         years=max((pd.Timestamp(last) - pd.Timestamp(first)).days / DAYS_PER_YEAR, 0.1),
-        warmup_days=WARMUP_DAYS,
+        warmup_days=WARMUP_DAYS if start_state is None else 0,
         replications=max(replications, 2),
     )
-    data["start_state"] = None
+    data["start_state"] = start_state
     matched = _places_from_occupancy(data, occupancy) if occupancy is not None else []
     if matched:
         notes.append(f"places per institution from the occupancy series ({len(matched)} institutions)")
