@@ -190,8 +190,8 @@ def report(output_dir, lang) -> None:
     type=click.IntRange(min=2),
     default=8,
     show_default=True,
-    help="Replications of the fast core per timing round (the reference runs a quarter, at least 2); nine "
-    "rounds alternate the two.",
+    help="Replications of the fast core per timing round: a quarter of them (at least 2) four times over, "
+    "and the reference once over that quarter; nine rounds alternate the two.",
 )
 @click.option(
     "--parallel",
@@ -606,30 +606,46 @@ def backtest(
 def snapshot(scenario, episodes, date, out) -> None:
     """Write a scenario that starts on --date from the youths placed and waiting then, counted from episodes.
 
-    The new file extends SCENARIO, sets horizon.start to the date and warmup_days to 0, and holds a
-    start_state of aggregated counts (institution, unit, type, days stayed or waited, home region); nothing
-    identifying a person is copied. A youth is placed on the date when admitted before it and not
-    discharged before it; waiting when the need arose before it and the admission came on or after it.
+    The new file extends SCENARIO, sets horizon.start to the date and warmup_days to 0, moves demand and
+    mean stays to the date along their growth and drift, and holds a start_state of aggregated counts
+    (institution, unit, type, days stayed or waited, home region); nothing identifying a person is copied.
+    A youth is placed on the date when admitted before it and not discharged before it; waiting when the
+    need arose before it and the admission came on or after it. Dates before the records hold every stay
+    in place are refused. See sim/calibration/snapshot.py for what the records cannot tell.
     """
+    import os
+    import tempfile
+
     from sim.calibration.data import DataError, load
-    from sim.calibration.snapshot import snapshot_yaml
-    from sim.outputs import atomic_text
+    from sim.calibration.snapshot import snapshot_data, snapshot_yaml
 
     s = _load(scenario, ())
     target = Path(out)
     if target.suffix not in (".yaml", ".yml"):
         raise click.BadParameter("the scenario file to write must end in .yaml or .yml", param_hint="--out")
+    if target.resolve() == Path(scenario).resolve():
+        raise click.BadParameter("would overwrite SCENARIO, which the new file extends", param_hint="--out")
     try:
-        text = snapshot_yaml(Path(scenario), target, s, load(episodes, expect="episodes"), date)
+        records = load(episodes, expect="episodes")
+        body = snapshot_data(s, records, date)
     except DataError as exc:
         raise click.ClickException(f"data refused: {exc}") from None
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_text(target, text)
+    extends = os.path.relpath(Path(scenario).resolve(), target.resolve().parent)
+    text = snapshot_yaml(extends, body, records, date)
+    # written and checked beside the target first, so a refused file never replaces anything
+    fd, tmp = tempfile.mkstemp(prefix=".snapshot-", suffix=".yaml", dir=target.parent)
     try:
-        started = load_scenario(target)
-    except ScenarioError as exc:  # a start state the scenario cannot hold: say so, keep nothing
-        target.unlink()
-        raise _refused(exc) from None
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        try:
+            started = load_scenario(tmp)
+        except ScenarioError as exc:
+            raise _refused(exc) from None
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     state = started.start_state
     placed = sum(r.count for r in state.placed) if state else 0
     waiting = sum(r.count for r in state.waiting) if state else 0

@@ -297,24 +297,29 @@ def calibrate(
     simulated = check.simulate(history, obs)
     surrogate = result.surrogate if fit_inputs is None else None
     table = check.fit_table(obs, simulated, surrogate)
-    if cut is not None and inputs.episodes is not None and until is not None:
+    if cut is not None and inputs.episodes is not None:
         # a projection starts from what was known on the cut date: the youths placed and waiting then
-        from sim.calibration.snapshot import start_state
+        from sim.calibration.snapshot import complete_from, start_state
 
-        state = start_state(inputs.episodes, calibrated, cut)
-        ahead, _ = check.history_scenario(calibrated, cut, until, replications, inputs.yearly, inputs.occupancy,
-                                          start_state=state)  # fmt: skip
-        placed, waiting = (sum(r["count"] for r in state[k]) for k in ("placed", "waiting"))
-        say(f"projecting {replications} replications from {cut.date()}: {placed} placed and {waiting} waiting then")
-        test = (obs["start"] >= cut).to_numpy()
-        if test.any():
-            part = check.fit_table(obs[test].reset_index(drop=True), check.simulate(ahead, obs[test]), None)
-            part["note"] = [(n + "; " if n else "") + f"projected from the state on {cut.date()}" for n in part["note"]]
-            for column in ("simulated_mean", "simulated_p05", "simulated_p95", "error", "relative_error",
-                           "inside_90", "note"):  # fmt: skip
-                table.loc[test, column] = part[column].to_numpy()
-        notes = notes + [f"rows from {cut.date()} on are projected from the {placed} youths placed and {waiting} "
-                         f"waiting on that date (episodes), not from the simulated history"]  # fmt: skip
+        if cut < complete_from(inputs.episodes):
+            notes = notes + [f"rows from {cut.date()} on are projected from the simulated history: the episodes "
+                             f"begin too late to count the youths in place on the cut date"]  # fmt: skip
+        else:
+            state = start_state(inputs.episodes, calibrated, cut)
+            ahead, _ = check.history_scenario(calibrated, cut, last, replications, inputs.yearly, inputs.occupancy,
+                                              start_state=state)  # fmt: skip
+            placed, waiting = (sum(r["count"] for r in state[k]) for k in ("placed", "waiting"))
+            say(f"projecting {replications} replications from {cut.date()}: {placed} placed and {waiting} waiting")
+            test = (obs["start"] >= cut).to_numpy()
+            if test.any():
+                part = check.fit_table(obs[test].reset_index(drop=True), check.simulate(ahead, obs[test]), None)
+                part["note"] = [(n + "; " if n else "") + f"projected from the state on {cut.date()}"
+                                for n in part["note"]]  # fmt: skip
+                for column in ("simulated_mean", "simulated_p05", "simulated_p95", "error", "relative_error",
+                               "inside_90", "note"):  # fmt: skip
+                    table.loc[test, column] = part[column].to_numpy()
+            notes = notes + [f"rows from {cut.date()} on are projected from the {placed} youths placed and "
+                             f"{waiting} waiting on that date (episodes), not from the simulated history"]  # fmt: skip
     before = (obs["start"] < first).to_numpy()
     if before.any():
         table.loc[before, "note"] = [

@@ -151,6 +151,20 @@ def places_known_from(inputs_yearly: Yearly | None, occupancy: Occupancy | None)
     return None
 
 
+def moved_start(scenario: Scenario, first: Any) -> dict[str, Any]:
+    """The scenario's resolved data starting on ``first``: demand and mean stays (and their parameter draws)
+    moved from the old start date along their growth and drift, which count from the start date."""
+    data = resolved_dict(scenario)
+    years = (pd.Timestamp(first) - pd.Timestamp(scenario.horizon.start)).days / DAYS_PER_YEAR
+    for p in data["placement_types"].values():
+        _rebase(p, years)
+    pu = data.get("parameter_uncertainty")
+    if pu:
+        pu["draws"] = [_rebase_draw(d, resolved_dict(scenario), years) for d in pu["draws"]]
+    data["horizon"]["start"] = pd.Timestamp(first).date().isoformat()
+    return data
+
+
 def history_scenario(
     calibrated: Scenario,
     first: pd.Timestamp,
@@ -165,17 +179,12 @@ def history_scenario(
     Demand and mean stays are moved from the scenario's start date to ``first`` along their growth and drift.
     It starts after a warm-up from empty, or from ``start_state`` (the youths placed and waiting on ``first``).
     """
-    data = resolved_dict(calibrated)
+    data = moved_start(calibrated, first)
     notes = []
-    years = (pd.Timestamp(first) - pd.Timestamp(calibrated.horizon.start)).days / DAYS_PER_YEAR
-    for p in data["placement_types"].values():
-        _rebase(p, years)
     pu = data.get("parameter_uncertainty")
     if pu:
-        pu["draws"] = [_rebase_draw(d, resolved_dict(calibrated), years) for d in pu["draws"]]
         pu["apply"] = True
     data["horizon"].update(
-        start=pd.Timestamp(first).date().isoformat(),
         years=max((pd.Timestamp(last) - pd.Timestamp(first)).days / DAYS_PER_YEAR, 0.1),
         warmup_days=WARMUP_DAYS if start_state is None else 0,
         replications=max(replications, 2),
