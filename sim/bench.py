@@ -1,7 +1,8 @@
 """Speed figures for ``kapsim bench``, measured in one run on one machine.
 
 - replications per second of the fast core and of the plain SimPy process-per-youth reference, timed in
-  interleaved rounds (medians; the speed-up is the median of the rounds' ratios, with its range);
+  nine rounds that alternate which goes first (medians; the speed-up is the median of the rounds' ratios,
+  with its range);
 - events per second and the memory of one replication;
 - N replications with 1, 2 and all workers, and the parallel efficiency;
 - a sweep of 20 points of 200 replications each;
@@ -26,12 +27,14 @@ from sim.experiment import Experiment
 from sim.schema import Scenario
 
 
-def _rate(fn, n: int) -> float:
-    """Replications per second of CPU time for fn(r), r = 0..n-1 (CPU time: steadier on a shared machine)."""
+def _rate(fn, replications) -> float:
+    """Replications per second of CPU time for fn(r), r in ``replications`` (CPU time: steadier on a shared
+    machine); an int n means 0..n-1."""
+    reps = range(replications) if isinstance(replications, int) else replications
     start = time.process_time()
-    for r in range(n):
+    for r in reps:
         fn(r)
-    return n / (time.process_time() - start)
+    return len(reps) / (time.process_time() - start)
 
 
 _PEAK = """
@@ -76,13 +79,18 @@ def benchmark(
         "years": scenario.horizon.years,
     }
     say("timing the fast core and the reference ...")
-    # Interleaved rounds, each timing the core and then the reference on the same replications, so a
-    # machine that slows down for a while (a shared VM does) slows both sides of a round alike; the speed-up
-    # is the median of the rounds' ratios, and its range is printed with it.
+    # Nine rounds, each timing the reference on replications 0..m-1 (m = n/4, at least 2) and the core on
+    # the same replications four times over, in turn first, so a machine that slows down for a while (a
+    # shared VM does) slows both sides of a round alike; the speed-up is the median of the rounds' ratios,
+    # printed with its range.
+    same = list(range(max(2, replications // 4)))
     cores, refs = [], []
-    for _ in range(9):
-        cores.append(_rate(lambda r: exp.records(r), replications))
-        refs.append(_rate(lambda r: exp.records(r, reference=True), max(2, replications // 4)))
+    for k in range(9):
+        for side in (0, 1) if k % 2 == 0 else (1, 0):
+            if side == 0:
+                cores.append(_rate(lambda r: exp.records(r), same * 4))
+            else:
+                refs.append(_rate(lambda r: exp.records(r, reference=True), same))
     ratios = sorted(c / r for c, r in zip(cores, refs))
     core, ref = float(np.median(cores)), float(np.median(refs))
     full = _rate(exp.replicate, 4 * replications)

@@ -114,3 +114,24 @@ def test_departures_tied_with_planned_changes_keep_the_queue_order():
         assert np.isin(ends, [5.0, 15.0, 25.0]).sum() >= 3  # real ties with the change days 5, 15 and 25
         for field in ("admitted", "left", "withdrawn", "unit", "open_log"):
             assert np.array_equal(getattr(fast, field), getattr(ref, field), equal_nan=True), field
+
+
+def test_a_place_freed_when_patience_runs_out_goes_to_the_waiting_youth():
+    """The other direction of a tie: a departure scheduled before a withdrawal at the same moment comes first,
+    so the waiting youth gets the place instead of leaving the list. One place; the youth in it leaves on day
+    5 (stayed 5 of 10 days), the youth waiting 2 days runs out of patience on day 5 (7 days in all)."""
+    data = pool(places=1, per_year=0.0, years=0.1, warmup_days=0, replications=2)
+    ptype = data["placement_types"]["remand"]
+    ptype["stay"] = {"distribution": "empirical", "observed": [10, 10]}
+    ptype["withdrawal"] = {"distribution": "empirical", "observed": [7, 7]}
+    data["start_state"] = {
+        "placed": [{"institution": "A", "type": "remand", "days_stayed": 5}],
+        "waiting": [{"type": "remand", "days_waited": 2, "home": "R"}],
+    }
+    exp = Experiment(scenario_of(data))
+    fast, ref = exp.records(0), exp.records(0, reference=True)
+    placed, waiting = np.flatnonzero(fast.youths.start_unit >= 0)[0], np.flatnonzero(fast.youths.start_unit < 0)[0]
+    assert fast.left[placed] == 5.0
+    assert fast.admitted[waiting] == 5.0 and np.isnan(fast.withdrawn[waiting])
+    for field in ("admitted", "left", "withdrawn", "unit", "open_log"):
+        assert np.array_equal(getattr(fast, field), getattr(ref, field), equal_nan=True), field
