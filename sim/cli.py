@@ -640,8 +640,8 @@ def snapshot(scenario, episodes, date, out) -> None:
             f.write(text)
         try:
             started = load_scenario(tmp)
-        except ScenarioError as exc:
-            raise _refused(exc) from None
+        except ScenarioError as exc:  # name the file the user asked for, not the temporary one
+            raise _refused(ScenarioError([p.replace(tmp, str(target)) for p in exc.problems])) from None
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
