@@ -46,6 +46,18 @@ def _step_integral(times: np.ndarray, values: np.ndarray, lo: float, hi: float) 
     return float(np.sum(values * np.diff(edges)))
 
 
+def _counts_up_to(times: np.ndarray, t: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """[group, j]: how many of ``times`` in each group are <= ``t[j]`` (``t`` sorted; NaN and inf never are).
+
+    One binary search per time into the days and a cumulative sum, instead of sorting each group's times
+    and searching every day in them: the same comparisons, a fraction of the work.
+    """
+    width = len(t) + 1
+    k = np.searchsorted(t, times, side="left")  # times[i] <= t[j] exactly when j >= k[i]
+    counts = np.bincount(group * width + k, minlength=n_groups * width).reshape(n_groups, width)
+    return np.cumsum(counts, axis=1)[:, :-1]
+
+
 def _group_quantiles(values: np.ndarray, groups: np.ndarray, n_groups: int, qs=(0.5, 0.95)) -> np.ndarray:
     """[group, q] quantiles (numpy's default linear interpolation) of values by group; NaN if empty."""
     order = np.lexsort((values, groups))
@@ -231,43 +243,26 @@ class Measures:
             sel = stay_in & ((typ == k) if k >= 0 else True)
             put("stay_days_mean", "national", ptype, y.stay[sel].mean() if sel.any() else np.nan)
 
-        # daily census
+        # daily census: in place (or waiting) at t when start <= t and not end <= t
         t = self.census
-        occ_census = np.zeros((n_inst, self.days), dtype=np.int64)
-        for k in range(n_inst):
-            sel = seg_inst == k
-            occ_census[k] = np.searchsorted(np.sort(seg_s[sel]), t, side="right") - np.searchsorted(
-                np.sort(seg_e[sel]), t, side="right"
-            )
+        occ_census = _counts_up_to(seg_s, t, seg_inst, n_inst) - _counts_up_to(seg_e, t, seg_inst, n_inst)
         open_census_unit = np.array([_step_value(tt, vv, t) for tt, vv in open_steps]).reshape(net.n_units, -1)
         open_census = np.zeros((n_inst, self.days), dtype=np.int64)
         np.add.at(open_census, self.unit_inst, open_census_unit.astype(np.int64))
-        queue_census = []
-        a_sorted_all = np.sort(a)
-        q_sorted_all = np.sort(q_end)
-        queue_census.append(
-            np.searchsorted(a_sorted_all, t, side="right") - np.searchsorted(q_sorted_all, t, side="right")
-        )
-        for k in range(n_types):
-            sel = typ == k
-            queue_census.append(
-                np.searchsorted(np.sort(a[sel]), t, side="right")
-                - np.searchsorted(np.sort(q_end[sel]), t, side="right")
-            )
+        queue_by_type = _counts_up_to(a, t, typ, n_types) - _counts_up_to(q_end, t, typ, n_types)
+        queue_census = [queue_by_type.sum(axis=0), *queue_by_type]
         occ_nat = occ_census.sum(axis=0)
         open_nat = open_census.sum(axis=0)
         # a day is full for ordinary youths when no ordinary place is free at its end, whatever the
         # high-security units hold (they cannot take them); emergency places are open only when used
         hs_unit = self.unit_hs
-        for metric, units in (("days_full_share", ~hs_unit), ("days_full_share_high_security", hs_unit)):
+        seg_hs = hs_unit[seg_u].astype(np.int64)
+        occupied_by_hs = _counts_up_to(seg_s, t, seg_hs, 2) - _counts_up_to(seg_e, t, seg_hs, 2)
+        for metric, units, k in (("days_full_share", ~hs_unit, 0), ("days_full_share_high_security", hs_unit, 1)):
             if not units.any() or not self.days:
                 put(metric, "national", "all", np.nan)
                 continue
-            sel = units[seg_u]
-            occupied = np.searchsorted(np.sort(seg_s[sel]), t, side="right") - np.searchsorted(
-                np.sort(seg_e[sel]), t, side="right"
-            )
-            put(metric, "national", "all", np.mean(open_census_unit[units].sum(axis=0) - occupied <= 0))
+            put(metric, "national", "all", np.mean(open_census_unit[units].sum(axis=0) - occupied_by_hs[k] <= 0))
 
         # capacity policies: flexible and emergency places, moves
         kind = self.unit_kind

@@ -58,9 +58,24 @@ def test_occupancy_and_daily_census_per_institution(run):
         s, left = rec.admitted[mine], np.where(np.isnan(rec.left[mine]), np.inf, rec.left[mine])
         days = sum(max(0.0, min(b, E) - max(a, W)) for a, b in zip(s, left))
         assert vals[("occupancy_mean", name, "all")] == pytest.approx(days / (E - W))
-        t = W + 100.0  # end of the 100th observed day
+        t = W + np.arange(1, exp.layout.days + 1)  # the end of every observed day
         row = series.index(("occupancy", name))
-        assert daily[row, 99] == np.sum((s <= t) & (left > t))
+        in_place = (s[:, None] <= t[None, :]) & (left[:, None] > t[None, :])
+        assert np.array_equal(daily[row], in_place.sum(axis=0))
+
+
+def test_daily_waiting_list_by_type(run):
+    exp, rec, _, daily = run
+    W, y = exp.clock.warmup, rec.youths
+    series = exp.layout.series
+    t = W + np.arange(1, exp.layout.days + 1)
+    placed = rec.unit >= 0
+    queue_end = np.where(placed, rec.admitted, np.where(np.isnan(rec.withdrawn), np.inf, rec.withdrawn))
+    waiting = (y.arrival[:, None] <= t[None, :]) & (queue_end[:, None] > t[None, :])
+    assert waiting.sum() > 0
+    assert np.array_equal(daily[series.index(("queue", "all"))], waiting.sum(axis=0))
+    for k, name in enumerate(exp.network.types):
+        assert np.array_equal(daily[series.index(("queue", name))], waiting[y.type == k].sum(axis=0)), name
 
 
 def test_capacity_cost_and_flow_metrics_equal_a_direct_computation(run):
@@ -123,3 +138,21 @@ def test_capacity_cost_and_flow_metrics_equal_a_direct_computation(run):
                 free += open_now - in_unit.sum()
             full += free <= 0
         assert vals[(metric, "national", "all")] == pytest.approx(full / exp.measures.days)
+
+
+def test_daily_census_at_exact_day_ends():
+    """Stays that end exactly at the end of a day (integer times: placed at the start with whole days
+    stayed, whole-day stays) are not counted on that day, as the direct comparison says."""
+    from tests.helpers import pool, scenario_of
+
+    data = pool(places=30, per_year=0.0, years=0.2, warmup_days=0, replications=2)
+    data["placement_types"]["remand"]["stay"] = {"distribution": "empirical", "observed": [10, 20, 30]}
+    data["start_state"] = {"placed": [{"institution": "A", "type": "remand", "days_stayed": 5, "count": 25}]}
+    exp = Experiment(scenario_of(data))
+    rec = exp.records(0)
+    _, daily = exp.measures(rec)
+    t = np.arange(1, exp.layout.days + 1, dtype=float)
+    left = np.where(np.isnan(rec.left), np.inf, rec.left)
+    assert np.isin(left, t).sum() == 25  # every departure falls on a day's end
+    in_place = (rec.admitted[:, None] <= t[None, :]) & (left[:, None] > t[None, :])
+    assert np.array_equal(daily[exp.layout.series.index(("occupancy", "national"))], in_place.sum(axis=0))
