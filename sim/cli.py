@@ -75,23 +75,31 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     is_flag=True,
     help="Replication r uses parameter draw r mod N from the scenario's parameter_uncertainty (kapsim calibrate).",
 )
+@click.option(
+    "--observed",
+    type=click.Path(dir_okay=False),
+    help="An occupancy series (calibration/README.md) to draw against the simulated occupancy.",
+)
 def run(
-    scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang, parameter_uncertainty
-) -> None:
+    scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang, parameter_uncertainty,
+    observed,
+) -> None:  # fmt: skip
     """Run a scenario's replications and write the results to the output folder.
 
     Writes to OUT: summary.csv (each metric with its 95 % confidence interval), replications.parquet
     (one row per replication and metric), timeseries.parquet (daily mean and quantiles across
     replications), scenario.resolved.yaml (the merged scenario that ran) and manifest.json (versions,
     seed, command, timing), then report.html (the interactive report, as `kapsim report` writes it).
-    An interrupted run keeps its finished replications in OUT/.partial; running the same command again
-    resumes.
+    With --observed, also observed.csv (the series added up per date, nationally and per institution),
+    which the report draws in the occupancy chart. An interrupted run keeps its finished replications in
+    OUT/.partial; running the same command again resumes.
     """
     from sim.outputs import write_run
     from sim.runner import Interrupted
     from sim.runner import run as run_all
 
     s = _load(scenario, overrides)
+    seen = _observed(observed) if observed else None  # refused before anything runs
     changes = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     if changes:
         s = with_horizon(s, **changes)
@@ -109,10 +117,26 @@ def run(
         raise click.ClickException(f"{exc}; run the same command again to resume") from None
     command = "kapsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     write_run(folder, s, result, command, result.wall_seconds)
+    from sim.report.data import OBSERVED, write_observed
+
+    if seen is not None:
+        write_observed(folder, seen)
+    else:  # the folder holds this run: nothing observed from an earlier command
+        (folder / OBSERVED).unlink(missing_ok=True)
     resumed = f" ({result.resumed} resumed)" if result.resumed else ""
     click.echo(f"{len(result.reps)} replications{resumed} in {result.wall_seconds:.1f} s -> {folder}/")
     _headline(folder)
     _write_report(folder, lang)
+
+
+def _observed(path: str):
+    """An occupancy series, checked (identifiers refused) before anything runs."""
+    from sim.calibration.data import DataError, load
+
+    try:
+        return load(path, expect="occupancy")
+    except DataError as exc:
+        raise click.ClickException(f"data refused: {exc}") from None
 
 
 def _headline(folder: Path) -> None:
@@ -164,16 +188,30 @@ def _write_report(folder: Path, lang: str, page: str = "report.html") -> None:
 @main.command()
 @click.argument("output_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Report language.")
-def report(output_dir, lang) -> None:
+@click.option(
+    "--observed",
+    type=click.Path(dir_okay=False),
+    help="An occupancy series (calibration/README.md) to draw against the simulated occupancy; saved as "
+    "OUTPUT_DIR/observed.csv for later renderings.",
+)
+def report(output_dir, lang, observed) -> None:
     """Write OUTPUT_DIR/report.html from a finished run's saved files, without simulating.
 
-    Reads summary.csv, timeseries.parquet, scenario.resolved.yaml and manifest.json. The report is one
-    HTML file with everything embedded (no network): headline figures, charts and the assumptions. In a
-    folder of kapsim compare (it holds comparison.csv) it writes comparison.html instead, in one of kapsim
-    sweep (sweep.csv) sweep.html, from the tables and each sub-folder's aggregated files.
+    Reads summary.csv, timeseries.parquet, scenario.resolved.yaml and manifest.json (and observed.csv if
+    there is one). The report is one HTML file with everything embedded (no network): headline figures,
+    charts and the assumptions. In a folder of kapsim compare (it holds comparison.csv) it writes
+    comparison.html instead, in one of kapsim sweep (sweep.csv) sweep.html, from the tables and each
+    sub-folder's aggregated files.
     """
     from sim.report import write_any
 
+    if observed:
+        from sim.report.data import write_observed
+
+        seen = _observed(observed)
+        if not (Path(output_dir) / "summary.csv").is_file():
+            raise click.ClickException(f"{output_dir} is not the folder of a kapsim run: summary.csv missing")
+        write_observed(Path(output_dir), seen)
     try:
         path = write_any(Path(output_dir), lang)
     except FileNotFoundError as exc:

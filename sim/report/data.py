@@ -1,7 +1,7 @@
 """The aggregated outputs of a run, read back from its folder, and the small summaries the charts plot.
 
-Reads only summary.csv, timeseries.parquet, scenario.resolved.yaml and manifest.json: never the
-per-replication files.
+Reads only summary.csv, timeseries.parquet, scenario.resolved.yaml and manifest.json (and observed.csv,
+the observed occupancy a user gave with ``--observed``): never the per-replication files.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import pandas as pd
 import yaml
 
 FILES = ("summary.csv", "timeseries.parquet", "scenario.resolved.yaml", "manifest.json")
+OBSERVED = "observed.csv"
+OBSERVED_COLUMNS = ["date", "scope", "occupied", "places", "period", "source"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,40 @@ class ReportData:
     timeseries: pd.DataFrame
     scenario: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
+    observed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBSERVED_COLUMNS))
+
+
+def observed_table(occupancy, source: str) -> pd.DataFrame:
+    """Observed occupancy to draw against a run: per date (a day's census, or a month's mean dated on its
+    first day), nationally (the sum over the institutions reporting) and per institution. Rows by
+    placement type are added up where a date and institution have no row for all types."""
+    rows = occupancy.rows
+    has_all = rows[rows.placement_type == "all"][["start", "institution"]].drop_duplicates()
+    typed = rows[rows.placement_type != "all"].merge(has_all, how="left", indicator=True)
+    typed = typed[typed["_merge"] == "left_only"].drop(columns="_merge")
+    typed = typed.groupby(["start", "institution"], as_index=False).agg(occupied=("occupied", "sum"),
+                                                                         places=("places", "max"))  # fmt: skip
+    each = pd.concat([rows[rows.placement_type == "all"][["start", "institution", "occupied", "places"]], typed])
+    national = each.groupby("start", as_index=False)[["occupied", "places"]].sum().assign(institution="national")
+    table = pd.concat([national, each], ignore_index=True)
+    return pd.DataFrame({
+        "date": pd.to_datetime(table["start"]).dt.strftime("%Y-%m-%d"),
+        "scope": table["institution"],
+        "occupied": table["occupied"].astype(float),
+        "places": table["places"].astype(float),
+        "period": "day" if occupancy.daily else "month",
+        "source": Path(occupancy.path).name,
+    }).sort_values(["scope", "date"], kind="stable").reset_index(drop=True)  # fmt: skip
+
+
+def write_observed(out_dir: Path, occupancy) -> Path:
+    """Save the aggregated observed occupancy beside a run's outputs, so its report shows it."""
+    from sim.outputs import atomic_text
+
+    path = Path(out_dir) / OBSERVED
+    table = observed_table(occupancy, Path(occupancy.path).name)
+    atomic_text(path, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    return path
 
 
 def load(out_dir: Path) -> ReportData:
@@ -39,7 +75,13 @@ def load(out_dir: Path) -> ReportData:
     scenario = yaml.safe_load(scenario_file.read_text(encoding="utf-8")) if scenario_file.is_file() else {}
     manifest_file = out_dir / "manifest.json"
     manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
-    return ReportData(summary, ts, scenario or {}, manifest)
+    observed_file = out_dir / OBSERVED
+    if observed_file.is_file():
+        observed = pd.read_csv(observed_file, keep_default_na=False, na_values=[""], dtype={"scope": str})
+        observed["date"] = pd.to_datetime(observed["date"])
+    else:
+        observed = pd.DataFrame(columns=OBSERVED_COLUMNS)
+    return ReportData(summary, ts, scenario or {}, manifest, observed)
 
 
 def metric(summary: pd.DataFrame, name: str, scope: str = "national", ptype: str = "all") -> dict | None:

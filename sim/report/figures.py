@@ -20,6 +20,7 @@ BLUE = OKABE_ITO["blue"]
 BAND90 = "rgba(0, 114, 178, 0.16)"
 BAND50 = "rgba(0, 114, 178, 0.36)"
 PLACES = OKABE_ITO["vermillion"]
+OBSERVED = OKABE_ITO["black"]
 DAY_MS = 86_400_000
 COSTS = (
     "cost_occupied_per_year",
@@ -119,11 +120,12 @@ def placement_types(summary: pd.DataFrame, name: str = "admissions_per_year") ->
 # --- occupancy ----------------------------------------------------------------------------------------------
 
 
-def occupancy_fan(ts: pd.DataFrame, lab: Labels) -> go.Figure | None:
+def occupancy_fan(ts: pd.DataFrame, lab: Labels, observed: pd.DataFrame | None = None) -> go.Figure | None:
     """Daily occupancy fan: 90 % and 50 % bands, median and open places; a menu picks national or an institution.
 
-    Six traces per scope (``FAN_STATS`` order: p05, p95, p25, p75, p50, places); each trace's ``meta`` holds
-    its scope and statistic. Only the national traces are visible at first.
+    Six traces per scope (``FAN_STATS`` order: p05, p95, p25, p75, p50, places), and a seventh, ``observed``,
+    where ``observed`` (see :func:`sim.report.data.observed_table`) has dates inside the run; each trace's
+    ``meta`` holds its scope and statistic. Only the national traces are visible at first.
     """
     names = ["national"] + institutions(ts)
     if not len(series(ts, "occupancy", "national")):
@@ -132,6 +134,9 @@ def occupancy_fan(ts: pd.DataFrame, lab: Labels) -> go.Figure | None:
     owner: list[int] = []  # index of the scope each trace belongs to
     for k, scope in enumerate(names):
         traces = _fan_traces(series(ts, "occupancy", scope), series(ts, "places_open", scope), lab)
+        seen = observed_within(observed, scope, series(ts, "occupancy", scope).date)
+        if len(seen):
+            traces.append(("observed", _observed_trace(seen, lab)))
         for stat, trace in traces:
             trace.update(meta={"scope": scope, "stat": stat}, visible=k == 0, mode="lines")
             fig.add_trace(trace)
@@ -194,6 +199,27 @@ def _fan_traces(occ: pd.DataFrame, places: pd.DataFrame, lab: Labels) -> list[tu
         )
         out.append(("places", line))
     return out
+
+
+def observed_within(observed: pd.DataFrame | None, scope: str, dates: pd.Series) -> pd.DataFrame:
+    """The observed rows of one scope dated inside the simulated days ``dates``, in date order."""
+    if observed is None or not len(observed) or not len(dates):
+        return pd.DataFrame(columns=["date", "occupied", "period"])
+    rows = observed[(observed.scope == scope) & (observed.date >= dates.min()) & (observed.date <= dates.max())]
+    return rows.sort_values("date").reset_index(drop=True)
+
+
+def _observed_trace(seen: pd.DataFrame, lab: Labels) -> go.Scatter:
+    monthly = (seen.period == "month").any()
+    return go.Scatter(
+        x=seen.date.dt.strftime("%Y-%m-%d"),
+        y=seen.occupied.to_numpy(dtype=float),
+        name=lab("observed_month" if monthly else "observed"),
+        mode="markers" if monthly else "lines",
+        marker={"color": OBSERVED, "size": 7, "symbol": "diamond"},
+        line={"width": 1.5, "color": OBSERVED},
+        hovertemplate=f"{lab('observed')}: %{{y:,.2~f}}<extra></extra>",
+    )
 
 
 def seasonal(ts: pd.DataFrame, lab: Labels) -> go.Figure | None:

@@ -86,9 +86,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "read_occupancy": (
         "Youths in a place at the end of each day. The line is the median of the simulated futures, the dark band "
         "holds the middle half of them and the light band 90 %; the dashed line is the number of open places. "
+        "A black line, where there is one, is the observed occupancy the run was given (--observed). "
         "Choose an institution in the menu.",
         "Anbragte unge ved hver dags slutning. Linjen er medianen af de simulerede forløb, det mørke bånd rummer "
         "den midterste halvdel af dem og det lyse bånd 90 %; den stiplede linje er antallet af åbne pladser. "
+        "En sort linje, hvor der er en, er den observerede belægning, kørslen fik med (--observed). "
         "Vælg en institution i menuen.",
     ),
     "read_season": (
@@ -188,6 +190,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "p95": ("95th percentile", "95 %-fraktil"),
     "p95_all": ("95th percentile, all types", "95 %-fraktil, alle typer"),
     "open_places": ("Open places", "Åbne pladser"),
+    "observed": ("Observed", "Observeret"),
+    "observed_month": ("Observed (monthly mean)", "Observeret (månedsgennemsnit)"),
+    "hl_observed": (
+        "Observed occupancy ({source}): on <b>{inside}</b> of the {days} days it covers within the run, the "
+        "national count lies inside the simulated 90 % range.",
+        "Observeret belægning ({source}): på <b>{inside}</b> af de {days} dage, den dækker i kørslen, ligger "
+        "tallet for hele landet inden for det simulerede 90 %-interval.",
+    ),
+    "hl_observed_month": (
+        "Observed occupancy ({source}, monthly means) is drawn in the occupancy chart.",
+        "Observeret belægning ({source}, månedsgennemsnit) er tegnet ind i belægningsfiguren.",
+    ),
     "occupancy_mean": ("Occupancy (mean)", "Belægning (gennemsnit)"),
     "queue_mean": ("Waiting (mean)", "Venteliste (gennemsnit)"),
     "ax_youths_placed": ("Youths placed (number)", "Anbragte unge (antal)"),

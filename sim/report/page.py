@@ -9,11 +9,12 @@ import json
 from collections.abc import Callable
 from html import escape
 
+import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from sim.report import figures
-from sim.report.data import ReportData, metric
+from sim.report.data import ReportData, metric, series
 from sim.report.labels import Labels
 from sim.report.tables import _value, scenario_tables
 
@@ -88,7 +89,7 @@ def build_figures(data: ReportData, lab: Labels) -> dict[str, go.Figure | None]:
     """Every chart of the report by key (None where the run has no data for it)."""
     ts, summary = data.timeseries, data.summary
     return {
-        "occupancy": figures.occupancy_fan(ts, lab),
+        "occupancy": figures.occupancy_fan(ts, lab, data.observed),
         "season": figures.seasonal(ts, lab),
         "queue": figures.waiting_list(ts, lab),
         "waits": figures.waits_by_type(summary, lab),
@@ -175,6 +176,9 @@ def headline(data: ReportData, lab: Labels) -> str:
         sentences.append(lab("hl_full", full=mean("m_full"), full_ci=ci("m_full")))
     if "m_cost" in got:
         sentences.append(lab("hl_cost", cost=mean("m_cost"), cost_ci=ci("m_cost")))
+    observed = observed_sentence(data, lab)
+    if observed:
+        sentences.append(observed)
     table_rows = "".join(
         f'<tr><td>{escape(lab(key))}</td><td class="num">{escape(mean(key))}</td>'
         f'<td class="num">{escape(lab.span(r["ci_low"], r["ci_high"], f))}</td></tr>'
@@ -186,6 +190,20 @@ def headline(data: ReportData, lab: Labels) -> str:
         f'<th class="num">{escape(lab("col_ci"))}</th></tr></thead><tbody>{table_rows}</tbody></table>'
     )
     return "".join(f"<p>{p}</p>" for p in sentences) + table
+
+
+def observed_sentence(data: ReportData, lab: Labels) -> str | None:
+    """How often the observed national occupancy lies inside the simulated 90 % range (daily data)."""
+    occ = series(data.timeseries, "occupancy", "national")
+    seen = figures.observed_within(data.observed, "national", occ.date if len(occ) else pd.Series(dtype=object))
+    if not len(seen):
+        return None
+    source = escape(str(seen.source.iloc[0])) if "source" in seen else ""
+    if (seen.period == "month").any():
+        return lab("hl_observed_month", source=source)
+    band = occ.set_index("date").loc[seen.date, ["p05", "p95"]].to_numpy()
+    inside = (seen.occupied.to_numpy() >= band[:, 0]) & (seen.occupied.to_numpy() <= band[:, 1])
+    return lab("hl_observed", source=source, inside=lab.pct(inside.mean()), days=lab.num(len(seen), 0))
 
 
 def policy_sentences(summary, lab: Labels) -> list[str]:
