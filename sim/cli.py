@@ -117,12 +117,11 @@ def run(
         raise click.ClickException(f"{exc}; run the same command again to resume") from None
     command = "kapsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     write_run(folder, s, result, command, result.wall_seconds)
-    from sim.report.data import OBSERVED, write_observed
-
     if seen is not None:
-        write_observed(folder, seen)
-    else:  # the folder holds this run: nothing observed from an earlier command
-        (folder / OBSERVED).unlink(missing_ok=True)
+        from sim.report.data import write_observed
+
+        for note in write_observed(folder, seen):
+            click.echo(f"observed: {note}", err=True)
     resumed = f" ({result.resumed} resumed)" if result.resumed else ""
     click.echo(f"{len(result.reps)} replications{resumed} in {result.wall_seconds:.1f} s -> {folder}/")
     _headline(folder)
@@ -209,9 +208,12 @@ def report(output_dir, lang, observed) -> None:
         from sim.report.data import write_observed
 
         seen = _observed(observed)
-        if not (Path(output_dir) / "summary.csv").is_file():
-            raise click.ClickException(f"{output_dir} is not the folder of a kapsim run: summary.csv missing")
-        write_observed(Path(output_dir), seen)
+        needed = ("summary.csv", "timeseries.parquet", "scenario.resolved.yaml")
+        missing = [name for name in needed if not (Path(output_dir) / name).is_file()]
+        if missing:
+            raise click.ClickException(f"{output_dir} is not the folder of a kapsim run: {', '.join(missing)} missing")
+        for note in write_observed(Path(output_dir), seen):
+            click.echo(f"observed: {note}", err=True)
     try:
         path = write_any(Path(output_dir), lang)
     except FileNotFoundError as exc:

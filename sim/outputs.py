@@ -168,6 +168,7 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").unlink(missing_ok=True)
+    (out / "observed.csv").unlink(missing_ok=True)  # observed data belong to the run that was given them
     layout = result.layout
     summary = summarise(layout.keys, result.values)
     atomic_write(out / "summary.csv", lambda fh: summary.to_csv(fh, index=False, float_format="%.10g"), mode="w")

@@ -141,18 +141,30 @@ def test_capacity_cost_and_flow_metrics_equal_a_direct_computation(run):
 
 
 def test_daily_census_at_exact_day_ends():
-    """Stays that end exactly at the end of a day (integer times: placed at the start with whole days
-    stayed, whole-day stays) are not counted on that day, as the direct comparison says."""
+    """Stays, waits and admissions that end or begin exactly at the end of a day (integer times: 20 youths
+    placed at the start with whole days stayed and whole-day stays, 6 waiting who take their places as they
+    free) count as the direct comparison says, in occupancy, the waiting list and the days with no free place."""
     from tests.helpers import pool, scenario_of
 
-    data = pool(places=30, per_year=0.0, years=0.2, warmup_days=0, replications=2)
+    data = pool(places=20, per_year=0.0, years=0.2, warmup_days=0, replications=2)
     data["placement_types"]["remand"]["stay"] = {"distribution": "empirical", "observed": [10, 20, 30]}
-    data["start_state"] = {"placed": [{"institution": "A", "type": "remand", "days_stayed": 5, "count": 25}]}
+    data["start_state"] = {
+        "placed": [{"institution": "A", "type": "remand", "days_stayed": 5, "count": 20}],
+        "waiting": [{"type": "remand", "days_waited": 1, "home": "R", "count": 6}],
+    }
     exp = Experiment(scenario_of(data))
     rec = exp.records(0)
-    _, daily = exp.measures(rec)
+    values, daily = exp.measures(rec)
     t = np.arange(1, exp.layout.days + 1, dtype=float)
     left = np.where(np.isnan(rec.left), np.inf, rec.left)
-    assert np.isin(left, t).sum() == 25  # every departure falls on a day's end
+    waited = rec.youths.start_unit < 0
+    assert np.isin(left, t).sum() >= 20 and np.isin(rec.admitted[waited], t).sum() == 6  # all on day ends
+    series = exp.layout.series
     in_place = (rec.admitted[:, None] <= t[None, :]) & (left[:, None] > t[None, :])
-    assert np.array_equal(daily[exp.layout.series.index(("occupancy", "national"))], in_place.sum(axis=0))
+    assert np.array_equal(daily[series.index(("occupancy", "national"))], in_place.sum(axis=0))
+    queue_end = np.where(rec.unit >= 0, rec.admitted, np.inf)
+    waiting = (rec.youths.arrival[:, None] <= t[None, :]) & (queue_end[:, None] > t[None, :])
+    assert np.array_equal(daily[series.index(("queue", "all"))], waiting.sum(axis=0))
+    full = np.mean(in_place.sum(axis=0) >= 20)
+    assert 0 < full < 1
+    assert dict(zip(exp.layout.keys, values))[("days_full_share", "national", "all")] == pytest.approx(full)

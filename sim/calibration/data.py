@@ -106,6 +106,8 @@ def refuse_identifiers(path: str | Path, frame: pd.DataFrame) -> None:
 def read_text(path: str | Path) -> pd.DataFrame:
     """The file as text cells (headers stripped), after the identifier check."""
     path = Path(path)
+    if looks_like_cpr(path.name):  # the name would be copied into messages, manifests and reports
+        raise DataError("a calibration file's name looks like a CPR number: rename the file")
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
@@ -264,6 +266,14 @@ def load_occupancy(path: str | Path, frame: pd.DataFrame | None = None) -> Occup
         if (v < 0).any():
             i = int(np.flatnonzero(v < 0)[0])
             raise DataError(f"{path}: column '{col}', line {i + 2}: must not be negative")
+    reserved = frame["institution"].str.lower() == "national"
+    if reserved.any():
+        i = int(np.flatnonzero(reserved.to_numpy())[0])
+        raise DataError(f"{path}: column 'institution', line {i + 2}: 'national' is reserved for the whole country")
+    twice = pd.DataFrame({"d": start, "i": frame["institution"], "t": ptype}).duplicated()
+    if twice.any():
+        i = int(np.flatnonzero(twice.to_numpy())[0])
+        raise DataError(f"{path}: line {i + 2}: a second row for the same date, institution and placement type")
     rows = pd.DataFrame(
         {
             "start": start.astype("datetime64[s]"),

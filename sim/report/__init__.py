@@ -1,7 +1,8 @@
 """Interactive reports: one self-contained HTML file each (plotly.js embedded) that opens offline.
 
 ``write_report(out_dir, lang)`` reads only the aggregated outputs of a run (summary.csv,
-timeseries.parquet, scenario.resolved.yaml, manifest.json) and writes ``out_dir/report.html``;
+timeseries.parquet, scenario.resolved.yaml, manifest.json, and observed.csv when the run was given
+observed occupancy) and writes ``out_dir/report.html``;
 ``write_comparison_report`` and ``write_sweep_report`` write ``comparison.html`` and ``sweep.html`` from a
 comparison's or a sweep's tables and each sub-folder's aggregated outputs. ``write_any`` picks by the files
 the folder holds.

@@ -28,20 +28,39 @@ class ReportData:
     observed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBSERVED_COLUMNS))
 
 
-def observed_table(occupancy, source: str) -> pd.DataFrame:
-    """Observed occupancy to draw against a run: per date (a day's census, or a month's mean dated on its
-    first day), nationally (the sum over the institutions reporting) and per institution. Rows by
-    placement type are added up where a date and institution have no row for all types."""
+def observed_table(occupancy, institutions: list[str], types: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Observed occupancy to draw against a run, and notes on what was left out.
+
+    Per date (a day's census, or a month's mean dated on its first day) and institution of the scenario:
+    the row for all types, else the sum of the rows by type when every type of the scenario has one.
+    Nationally: the sum over the scenario's institutions, on the dates all of them report. Institutions the
+    scenario does not have are left out (their names are not copied).
+    """
     rows = occupancy.rows
-    has_all = rows[rows.placement_type == "all"][["start", "institution"]].drop_duplicates()
-    typed = rows[rows.placement_type != "all"].merge(has_all, how="left", indicator=True)
+    notes = []
+    unknown = set(rows.institution) - set(institutions)
+    if unknown:
+        notes.append(f"{len(unknown)} institution name(s) in the file are not in the scenario and are left out")
+    rows = rows[rows.institution.isin(institutions)]
+    keys = ["start", "institution"]
+    total = rows[rows.placement_type == "all"][[*keys, "occupied", "places"]]
+    typed = (
+        rows[rows.placement_type != "all"]
+        .groupby(keys, as_index=False)
+        .agg(occupied=("occupied", "sum"), places=("places", "max"), kinds=("placement_type", "nunique"))
+    )
+    typed = typed[typed.kinds == len(types)].drop(columns="kinds")
+    typed = typed.merge(total[keys], how="left", indicator=True)
     typed = typed[typed["_merge"] == "left_only"].drop(columns="_merge")
-    typed = typed.groupby(["start", "institution"], as_index=False).agg(occupied=("occupied", "sum"),
-                                                                         places=("places", "max"))  # fmt: skip
-    each = pd.concat([rows[rows.placement_type == "all"][["start", "institution", "occupied", "places"]], typed])
-    national = each.groupby("start", as_index=False)[["occupied", "places"]].sum().assign(institution="national")
-    table = pd.concat([national, each], ignore_index=True)
-    return pd.DataFrame({
+    each = pd.concat([total, typed], ignore_index=True)
+    reporting = each.groupby("start").institution.nunique()
+    complete = reporting.index[reporting == len(institutions)]
+    if len(reporting) and len(complete) < len(reporting):
+        notes.append(f"the national line covers the {len(complete)} of {len(reporting)} dates on which every "
+                     f"institution of the scenario reports")  # fmt: skip
+    national = each[each.start.isin(complete)].groupby("start", as_index=False)[["occupied", "places"]].sum()
+    table = pd.concat([national.assign(institution="national"), each], ignore_index=True)
+    table = pd.DataFrame({
         "date": pd.to_datetime(table["start"]).dt.strftime("%Y-%m-%d"),
         "scope": table["institution"],
         "occupied": table["occupied"].astype(float),
@@ -49,16 +68,26 @@ def observed_table(occupancy, source: str) -> pd.DataFrame:
         "period": "day" if occupancy.daily else "month",
         "source": Path(occupancy.path).name,
     }).sort_values(["scope", "date"], kind="stable").reset_index(drop=True)  # fmt: skip
+    return table, notes
 
 
-def write_observed(out_dir: Path, occupancy) -> Path:
-    """Save the aggregated observed occupancy beside a run's outputs, so its report shows it."""
+def write_observed(out_dir: Path, occupancy) -> list[str]:
+    """Save the observed occupancy beside a finished run's outputs, so its report draws it; return notes on
+    what was left out (institutions the scenario does not have, dates outside the run)."""
     from sim.outputs import atomic_text
 
-    path = Path(out_dir) / OBSERVED
-    table = observed_table(occupancy, Path(occupancy.path).name)
-    atomic_text(path, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
-    return path
+    out_dir = Path(out_dir)
+    scenario = yaml.safe_load((out_dir / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    table, notes = observed_table(occupancy, list(scenario["institutions"]), list(scenario["placement_types"]))
+    dates = pd.read_parquet(out_dir / "timeseries.parquet", columns=["date"])["date"]
+    if len(dates):
+        first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+        start = pd.to_datetime(table.date)
+        end = start + (pd.Timedelta(days=1) if occupancy.daily else pd.offsets.MonthBegin(1))
+        if not ((start <= last) & (end > first)).any():
+            notes.append(f"no observed date falls in the run ({first.date()} to {last.date()})")
+    atomic_text(out_dir / OBSERVED, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    return notes
 
 
 def load(out_dir: Path) -> ReportData:

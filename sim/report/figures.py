@@ -138,7 +138,9 @@ def occupancy_fan(ts: pd.DataFrame, lab: Labels, observed: pd.DataFrame | None =
         if len(seen):
             traces.append(("observed", _observed_trace(seen, lab)))
         for stat, trace in traces:
-            trace.update(meta={"scope": scope, "stat": stat}, visible=k == 0, mode="lines")
+            trace.update(meta={"scope": scope, "stat": stat}, visible=k == 0)
+            if stat != "observed":
+                trace.update(mode="lines")
             fig.add_trace(trace)
             owner.append(k)
     buttons = [
@@ -202,17 +204,23 @@ def _fan_traces(occ: pd.DataFrame, places: pd.DataFrame, lab: Labels) -> list[tu
 
 
 def observed_within(observed: pd.DataFrame | None, scope: str, dates: pd.Series) -> pd.DataFrame:
-    """The observed rows of one scope dated inside the simulated days ``dates``, in date order."""
+    """The observed rows of one scope whose period (a day, or a month) overlaps the simulated days ``dates``,
+    in date order."""
     if observed is None or not len(observed) or not len(dates):
         return pd.DataFrame(columns=["date", "occupied", "period"])
-    rows = observed[(observed.scope == scope) & (observed.date >= dates.min()) & (observed.date <= dates.max())]
+    rows = observed[observed.scope == scope]
+    monthly = rows.period == "month"
+    end = rows.date + pd.Timedelta(days=1)
+    end[monthly] = rows.date[monthly] + pd.offsets.MonthBegin(1)
+    rows = rows[(rows.date <= dates.max()) & (end > dates.min())]
     return rows.sort_values("date").reset_index(drop=True)
 
 
 def _observed_trace(seen: pd.DataFrame, lab: Labels) -> go.Scatter:
     monthly = (seen.period == "month").any()
+    x = seen.date + pd.Timedelta(days=14) if monthly else seen.date  # a monthly mean drawn mid-month
     return go.Scatter(
-        x=seen.date.dt.strftime("%Y-%m-%d"),
+        x=x.dt.strftime("%Y-%m-%d"),
         y=seen.occupied.to_numpy(dtype=float),
         name=lab("observed_month" if monthly else "observed"),
         mode="markers" if monthly else "lines",
