@@ -149,7 +149,7 @@ class Model:
         n = len(arrivals)
         k = 0
         next_arrival = arrivals[0] if n else math.inf
-        arrive, depart = self._arrive, self._depart
+        arrive, depart = self._arrival_handler(), self._departure_handler()
         while True:
             q, d = queue[0], departures[0]
             if d < q:
@@ -192,38 +192,47 @@ class Model:
         )
 
     # --- arrivals and placement -----------------------------------------------------------------
-    def _arrive(self, i: int, now: float) -> None:
-        # allocation (see Allocation.choose, inlined): home region first, most free places within a region
-        free = self.free
-        for group in self._groups[i] if any(free) else ():  # nothing free anywhere: straight to the list
-            best, most = -1, 0
-            for u in group:
-                if free[u] > most:
-                    best, most = u, free[u]
-            if best >= 0:  # _place, inlined
-                free[best] -= 1
-                self.occupied[best] += 1
-                self.admitted[i] = now
-                self.unit[i] = best
-                self.cur[i] = best
-                heappush(self._departures_heap, (now + self._stay[i], NORMAL, next(self.env._eid), i))
-                if self.kind[best]:
-                    self._entered_special(i, best, now)
-                if self._nearer and self.unit_region[best] != self._home[i]:
-                    self._away[self._home[i]].append(i)
+    def _arrival_handler(self):
+        """``arrive(i, now)``: youth ``i`` arrives. A closure over the model's lists (which are never
+        rebound, only changed in place): reading them from closure cells instead of attributes saved about
+        6 % of a replication's run time (best of 15 alternating rounds, baseline)."""
+        free, occupied, admitted, unit, cur = self.free, self.occupied, self.admitted, self.unit, self.cur
+        groups, stay, kind, patience_of = self._groups, self._stay, self.kind, self._patience
+        departures, eid = self._departures_heap, self.env._eid
+
+        def arrive(i: int, now: float) -> None:
+            # allocation (see Allocation.choose, inlined): home region first, most free places within a region
+            for group in groups[i] if any(free) else ():  # nothing free anywhere: straight to the list
+                best, most = -1, 0
+                for u in group:
+                    if free[u] > most:
+                        best, most = u, free[u]
+                if best >= 0:  # _place, inlined
+                    free[best] -= 1
+                    occupied[best] += 1
+                    admitted[i] = now
+                    unit[i] = best
+                    cur[i] = best
+                    heappush(departures, (now + stay[i], NORMAL, next(eid), i))
+                    if kind[best]:
+                        self._entered_special(i, best, now)
+                    if self._nearer and self.unit_region[best] != self._home[i]:
+                        self._away[self._home[i]].append(i)
+                    return
+            patience = patience_of[i]
+            if patience == 0.0:  # a type without a waiting list: diverted at once
+                self.withdrawn[i] = now
+                self._withdrawals += 1
                 return
-        patience = self._patience[i]
-        if patience == 0.0:  # a type without a waiting list: diverted at once
-            self.withdrawn[i] = now
-            self._withdrawals += 1
-            return
-        self.waiting.push(i, self._type[i])
-        self._waiting_flag[i] = True
-        if self._flex:
-            self._queue_changed(i, +1, now)
-        if patience != math.inf:
-            arrived = self._arrival[i]
-            self._at(patience if arrived == now else arrived + patience - now, i, self._on_withdrawal)
+            self.waiting.push(i, self._type[i])
+            self._waiting_flag[i] = True
+            if self._flex:
+                self._queue_changed(i, +1, now)
+            if patience != math.inf:
+                arrived = self._arrival[i]
+                self._at(patience if arrived == now else arrived + patience - now, i, self._on_withdrawal)
+
+        return arrive
 
     def _place(self, i: int, u: int, now: float) -> None:
         """Put youth ``i`` in a place of unit ``u`` already counted out of ``free``."""
@@ -259,41 +268,49 @@ class Model:
             self._flex_sync(u, now)
 
     # --- places freeing -------------------------------------------------------------------------
-    def _depart(self, i: int, now: float) -> None:
-        u = self.cur[i]
-        self._departures += 1
-        self.left[i] = now
-        self.cur[i] = -1
-        occupied = self.occupied[u] - 1
-        self.occupied[u] = occupied
-        if self._simple:  # _vacate and _offer, inlined for the common case
-            if occupied >= self.places[u]:
-                self.open_log.append((now, u, occupied))  # a closure is waiting for this place
-                return
-            waiting = self.waiting
-            if waiting.size:
-                j = waiting.first_eligible(self._elig[u], self._profile)
-                if j >= 0:
-                    self._waiting_flag[j] = False
-                    if self._flex:
-                        self._queue_changed(j, -1, now)
-                    self.occupied[u] = occupied + 1
-                    self.admitted[j] = now
-                    self.unit[j] = u
-                    self.cur[j] = u
-                    heappush(self._departures_heap, (now + self._stay[j], NORMAL, next(self.env._eid), j))
-                    if self.kind[u]:
-                        self._entered_special(j, u, now)
+    def _departure_handler(self):
+        """``depart(i, now)``: youth ``i`` leaves its place (a closure, like :meth:`_arrival_handler`)."""
+        free, occupied, admitted, unit, cur = self.free, self.occupied, self.admitted, self.unit, self.cur
+        left, places, stay, kind, elig = self.left, self.places, self._stay, self.kind, self._elig
+        waiting, profile, waiting_flag, open_log = self.waiting, self._profile, self._waiting_flag, self.open_log
+        departures, eid, simple = self._departures_heap, self.env._eid, self._simple
+
+        def depart(i: int, now: float) -> None:
+            u = cur[i]
+            self._departures += 1
+            left[i] = now
+            cur[i] = -1
+            n = occupied[u] - 1
+            occupied[u] = n
+            if simple:  # _vacate and _offer, inlined for the common case
+                if n >= places[u]:
+                    open_log.append((now, u, n))  # a closure is waiting for this place
                     return
-            self.free[u] += 1
-            if self.kind[u] == FLEXIBLE:
-                self._flex_sync(u, now)
-            return
-        if self.kind[u] == EMERGENCY:
-            self._in_emergency[self.unit_inst[u]].remove(i)
-            if i in self._overdue_now:
-                self._overdue_now.remove(i)
-        self._vacate(u, now)
+                if waiting.size:
+                    j = waiting.first_eligible(elig[u], profile)
+                    if j >= 0:
+                        waiting_flag[j] = False
+                        if self._flex:
+                            self._queue_changed(j, -1, now)
+                        occupied[u] = n + 1
+                        admitted[j] = now
+                        unit[j] = u
+                        cur[j] = u
+                        heappush(departures, (now + stay[j], NORMAL, next(eid), j))
+                        if kind[u]:
+                            self._entered_special(j, u, now)
+                        return
+                free[u] += 1
+                if kind[u] == FLEXIBLE:
+                    self._flex_sync(u, now)
+                return
+            if kind[u] == EMERGENCY:
+                self._in_emergency[self.unit_inst[u]].remove(i)
+                if i in self._overdue_now:
+                    self._overdue_now.remove(i)
+            self._vacate(u, now)
+
+        return depart
 
     def _vacate(self, u: int, now: float) -> None:
         """A youth has just left a place in unit ``u`` (``occupied`` already lowered)."""
