@@ -62,16 +62,19 @@ class DailyQuantiles:
         self.sums += daily
         self.n += 1
         days = np.arange(self.days)
+        tops = daily.max(axis=1).tolist() if daily.shape[1] else [0] * len(daily)
         for k, row in enumerate(daily):
-            top = int(row.max()) if row.size else 0
-            while top // self.width[k] >= self.max_bins:
+            while tops[k] // self.width[k] >= self.max_bins:
                 self._coarsen(k)
-            bins = row // self.width[k]
-            need = int(bins.max()) + 1 if row.size else 1
+            bins = row // self.width[k] if self.width[k] > 1 else row
+            need = tops[k] // self.width[k] + 1
             c = self.counts[k]
             if need > c.shape[1]:
                 c = self.counts[k] = np.pad(c, ((0, 0), (0, need - c.shape[1])))
-            c[days, bins] += 1  # one value per day, so no index repeats: plain fancy indexing is exact
+            if not c.flags.c_contiguous:  # the flat view below must be a view, not a copy
+                c = self.counts[k] = np.ascontiguousarray(c)
+            # one value per day, so no index repeats: plain indexing of the flat (C-ordered) view is exact
+            c.reshape(-1)[days * c.shape[1] + bins] += 1
 
     def _coarsen(self, k: int) -> None:
         c = self.counts[k]
