@@ -171,11 +171,7 @@ def compile_network(scenario: Scenario, clock: Clock) -> Network:
                     _eligibility(types, attributes, unit.accepts, unit.high_security, unit.only, hs_ordinary),
                 )
             )  # fmt: skip
-            steps = [(-np.inf, unit.places)]
-            places = unit.places
-            for change in sorted(unit.changes, key=lambda c: c.date):
-                places = change.places if change.places is not None else places + change.add
-                steps.append((clock.day_of(change.date), places))
+            steps = [(-np.inf if d is None else clock.day_of(d), p) for d, p in unit.planned()]
             steps = _seasonal_changes(steps, unit.open_months, clock)
             # steps dated at or before time 0 are already in force when the run starts
             initial.append(next(p for d, p in reversed(steps) if d <= 0))

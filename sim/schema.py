@@ -62,12 +62,23 @@ class Unit(Strict):
 
     @model_validator(mode="after")
     def _never_negative(self) -> Unit:
-        places = self.places
-        for i, change in enumerate(sorted(self.changes, key=lambda c: c.date)):
-            places = change.places if change.places is not None else places + change.add
+        for i, (date, places) in enumerate(self.planned()[1:]):
             if places < 0:
-                raise ValueError(f"changes[{i}] on {change.date} would leave {places} places (below zero)")
+                raise ValueError(f"changes[{i}] on {date} would leave {places} places (below zero)")
         return self
+
+    def planned(self) -> list[tuple[dt.date | None, int]]:
+        """Places from the start (date None), then after each planned change in date order."""
+        steps: list[tuple[dt.date | None, int]] = [(None, self.places)]
+        for change in sorted(self.changes, key=lambda c: c.date):
+            steps.append((change.date, change.places if change.places is not None else steps[-1][1] + change.add))
+        return steps
+
+    def places_on(self, date: dt.date) -> int:
+        """Places open on ``date``: the planned changes up to it, none outside ``open_months``."""
+        if self.open_months is not None and date.month not in self.open_months:
+            return 0
+        return [p for d, p in self.planned() if d is None or d <= date][-1]
 
 
 class EmergencyPlaces(Strict):

@@ -31,17 +31,7 @@ import pandas as pd
 import yaml
 
 from sim.calibration.data import DataError, Episodes
-from sim.schema import Scenario, Unit
-
-
-def _places_on(unit: Unit, date: pd.Timestamp) -> int:
-    places = unit.places
-    for change in sorted(unit.changes, key=lambda c: c.date):
-        if change.date <= date.date():
-            places = change.places if change.places is not None else places + change.add
-    if unit.open_months is not None and date.month not in unit.open_months:
-        return 0
-    return places
+from sim.schema import Scenario
 
 
 def complete_from(episodes: Episodes) -> pd.Timestamp:
@@ -95,7 +85,7 @@ def _placed(placed: pd.DataFrame, scenario: Scenario, date: pd.Timestamp, path: 
     counts: dict[tuple, int] = {}
     for inst, group in placed.groupby("institution", sort=True):
         units = scenario.institutions[inst].units
-        room = {name: _places_on(u, date) for name, u in units.items()}
+        room = {name: u.places_on(date.date()) for name, u in units.items()}
         for r in group.itertuples():
             taking = [name for name, u in units.items() if r.placement_type in u.accepts]
             if not taking:
@@ -106,7 +96,7 @@ def _placed(placed: pd.DataFrame, scenario: Scenario, date: pd.Timestamp, path: 
                 )
             order = [n for n in taking if not units[n].high_security] + [n for n in taking if units[n].high_security]
             free = [n for n in order if room[n] > 0]
-            unit = free[0] if free else next((n for n in order if _places_on(units[n], date) > 0), order[0])
+            unit = free[0] if free else next((n for n in order if units[n].places_on(date.date()) > 0), order[0])
             room[unit] -= 1
             key = (inst, unit, r.placement_type, float(r.days), r.home_region)
             counts[key] = counts.get(key, 0) + 1
