@@ -109,8 +109,6 @@ class Model:
         self.moves: list[tuple[float, int, int, int, int]] = []  # (time, youth, from, to, reason)
         self.openings: list[tuple[float, int, int]] = []  # (time, unit, places opened)
         self.overdue: list[tuple[float, int]] = []  # (time, youth) an emergency place passed its limit
-        self._departures = 0
-        self._withdrawals = 0
         # policies (empty when the scenario has none, and then never touched in the inner loop)
         self._in_emergency = [[] for _ in network.institutions]  # youths in emergency places, by institution
         self._overdue_now: list[int] = []
@@ -177,15 +175,17 @@ class Model:
             k += 1
             next_arrival = arrivals[k] if k < n else math.inf
         env._now = end
+        left, withdrawn = np.array(self.left), np.array(self.withdrawn)
+        handled = np.count_nonzero(~np.isnan(left)) + np.count_nonzero(~np.isnan(withdrawn))  # departures, withdrawals
         return Records(
             youths=self.youths,
             admitted=np.array(self.admitted),
             unit=np.array(self.unit, dtype=np.int64),
-            left=np.array(self.left),
-            withdrawn=np.array(self.withdrawn),
+            left=left,
+            withdrawn=withdrawn,
             open_log=np.array(self.open_log, dtype=float).reshape(-1, 3),
             end=self.end,
-            events=len(self._arrival) + self._departures + self._withdrawals + len(self.network.changes),
+            events=len(self._arrival) + int(handled) + len(self.network.changes),
             moves=np.array(self.moves, dtype=float).reshape(-1, 5),
             openings=np.array(self.openings, dtype=float).reshape(-1, 3),
             overdue=np.array(self.overdue, dtype=float).reshape(-1, 2),
@@ -222,7 +222,6 @@ class Model:
             patience = patience_of[i]
             if patience == 0.0:  # a type without a waiting list: diverted at once
                 self.withdrawn[i] = now
-                self._withdrawals += 1
                 return
             self.waiting.push(i, self._type[i])
             self._waiting_flag[i] = True
@@ -234,13 +233,17 @@ class Model:
 
         return arrive
 
+    def _leaves_at(self, time: float, i: int) -> None:
+        """Schedule youth ``i``'s departure (the handlers inline this on their hot path)."""
+        heappush(self._departures_heap, (time, NORMAL, next(self.env._eid), i))
+
     def _place(self, i: int, u: int, now: float) -> None:
         """Put youth ``i`` in a place of unit ``u`` already counted out of ``free``."""
         self.occupied[u] += 1
         self.admitted[i] = now
         self.unit[i] = u
         self.cur[i] = u
-        heappush(self._departures_heap, (now + self._stay[i], NORMAL, next(self.env._eid), i))
+        self._leaves_at(now + self._stay[i], i)
         if self.kind[u]:
             self._entered_special(i, u, now)
         if self._nearer and self.unit_region[u] != self._home[i]:
@@ -255,7 +258,7 @@ class Model:
         self.admitted[i] = self._arrival[i]
         self.unit[i] = u
         self.cur[i] = u
-        heappush(self._departures_heap, (self._arrival[i] + self._stay[i], NORMAL, next(self.env._eid), i))
+        self._leaves_at(self._arrival[i] + self._stay[i], i)
         if self._nearer and self.unit_region[u] != self._home[i]:
             self._away[self._home[i]].append(i)
 
@@ -277,7 +280,6 @@ class Model:
 
         def depart(i: int, now: float) -> None:
             u = cur[i]
-            self._departures += 1
             left[i] = now
             cur[i] = -1
             n = occupied[u] - 1
@@ -414,7 +416,6 @@ class Model:
         if self._waiting_flag[i]:
             now = self.env._now
             self._waiting_flag[i] = False
-            self._withdrawals += 1
             self.waiting.remove(i, self._type[i])
             self.withdrawn[i] = now
             if self._flex:
