@@ -115,8 +115,7 @@ def run(
         result = run_all(s, folder, workers=workers, progress=not quiet, executor=executor, scheduler=scheduler)
     except Interrupted as exc:
         raise click.ClickException(f"{exc}; run the same command again to resume") from None
-    command = "kapsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    write_run(folder, s, result, command, result.wall_seconds)
+    write_run(folder, s, result, _command_line(), result.wall_seconds)
     if seen is not None:
         from sim.report.data import write_observed
 

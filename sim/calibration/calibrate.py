@@ -298,28 +298,8 @@ def calibrate(
     surrogate = result.surrogate if fit_inputs is None else None
     table = check.fit_table(obs, simulated, surrogate)
     if cut is not None and inputs.episodes is not None:
-        # a projection starts from what was known on the cut date: the youths placed and waiting then
-        from sim.calibration.snapshot import complete_from, start_state
-
-        if cut < complete_from(inputs.episodes):
-            notes = notes + [f"rows from {cut.date()} on are projected from the simulated history: the episodes "
-                             f"begin too late to count the youths in place on the cut date"]  # fmt: skip
-        else:
-            state = start_state(inputs.episodes, calibrated, cut)
-            ahead, _ = check.history_scenario(calibrated, cut, last, replications, inputs.yearly, inputs.occupancy,
-                                              start_state=state)  # fmt: skip
-            placed, waiting = (sum(r["count"] for r in state[k]) for k in ("placed", "waiting"))
-            say(f"projecting {replications} replications from {cut.date()}: {placed} placed and {waiting} waiting")
-            test = (obs["start"] >= cut).to_numpy()
-            if test.any():
-                part = check.fit_table(obs[test].reset_index(drop=True), check.simulate(ahead, obs[test]), None)
-                part["note"] = [(n + "; " if n else "") + f"projected from the state on {cut.date()}"
-                                for n in part["note"]]  # fmt: skip
-                for column in ("simulated_mean", "simulated_p05", "simulated_p95", "error", "relative_error",
-                               "inside_90", "note"):  # fmt: skip
-                    table.loc[test, column] = part[column].to_numpy()
-            notes = notes + [f"rows from {cut.date()} on are projected from the {placed} youths placed and "
-                             f"{waiting} waiting on that date (episodes), not from the simulated history"]  # fmt: skip
+        table, note = _project_from_cut(table, obs, calibrated, inputs, cut, last, replications, say)
+        notes = notes + [note]
     before = (obs["start"] < first).to_numpy()
     if before.any():
         table.loc[before, "note"] = [
@@ -328,6 +308,39 @@ def calibrate(
         ]
         notes = notes + [f"{int(before.sum())} rows before {first.date()} are compared with the surrogate only"]
     return Outcome(calibrated, result, table, notes, [yaml_path, params_path])
+
+
+def _project_from_cut(
+    table: pd.DataFrame,
+    obs: pd.DataFrame,
+    calibrated: Scenario,
+    inputs: Inputs,
+    cut: pd.Timestamp,
+    last: pd.Timestamp,
+    replications: int,
+    say: Progress,
+) -> tuple[pd.DataFrame, str]:
+    """Replace the simulated columns of the rows from ``cut`` on by a run that starts on the cut date from
+    what was known then, the youths placed and waiting (episodes), when the episodes can count them all."""
+    from sim.calibration.snapshot import complete_from, start_state
+
+    if cut < complete_from(inputs.episodes):
+        return table, (f"rows from {cut.date()} on are projected from the simulated history: the episodes begin "
+                       f"too late to count the youths in place on the cut date")  # fmt: skip
+    state = start_state(inputs.episodes, calibrated, cut)
+    ahead, _ = check.history_scenario(calibrated, cut, last, replications, inputs.yearly, inputs.occupancy,
+                                      start_state=state)  # fmt: skip
+    placed, waiting = (sum(r["count"] for r in state[k]) for k in ("placed", "waiting"))
+    say(f"projecting {replications} replications from {cut.date()}: {placed} placed and {waiting} waiting")
+    test = (obs["start"] >= cut).to_numpy()
+    if test.any():
+        part = check.fit_table(obs[test].reset_index(drop=True), check.simulate(ahead, obs[test]), None)
+        part["note"] = [(n + "; " if n else "") + f"projected from the state on {cut.date()}" for n in part["note"]]
+        for column in ("simulated_mean", "simulated_p05", "simulated_p95", "error", "relative_error", "inside_90",
+                       "note"):  # fmt: skip
+            table.loc[test, column] = part[column].to_numpy()
+    return table, (f"rows from {cut.date()} on are projected from the {placed} youths placed and {waiting} "
+                   f"waiting on that date (episodes), not from the simulated history")  # fmt: skip
 
 
 def write_fit_table(path: Path, table: pd.DataFrame) -> None:

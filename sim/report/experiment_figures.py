@@ -224,20 +224,9 @@ def compare_occupancy(runs: dict[str, pd.DataFrame], lab: Labels) -> go.Figure |
                 trace.update(meta={"scenario": name, "scope": scope, "stat": stat})
                 fig.add_trace(trace)
                 owner.append(k)
-    buttons = [
-        {
-            "label": lab.scope(scope),
-            "method": "update",
-            "args": [
-                {"visible": [o == k for o in owner]},
-                {"title.text": lab("t_c_occupancy", scope=lab.scope(scope))},
-            ],
-        }
-        for k, scope in enumerate(scopes)
-    ]
     _layout(fig, lab, lab("t_c_occupancy", scope=lab.scope("national")), height=520, hovermode="x unified")
     fig.update_layout(margin={"t": 100})
-    add_selector(fig, lab, buttons)
+    add_selector(fig, lab, scopes, owner, "t_c_occupancy")
     fig.update_xaxes(title_text=lab("date"), hoverformat=_date_hover(lab), type="date")
     fig.update_yaxes(title_text=lab("ax_youths_placed"), rangemode="tozero")
     return fig

@@ -143,22 +143,11 @@ def occupancy_fan(ts: pd.DataFrame, lab: Labels, observed: pd.DataFrame | None =
                 trace.update(mode="lines")
             fig.add_trace(trace)
             owner.append(k)
-    buttons = [
-        {
-            "label": lab.scope(scope),
-            "method": "update",
-            "args": [
-                {"visible": [o == k for o in owner]},
-                {"title.text": lab("t_occupancy", scope=lab.scope(scope))},
-            ],
-        }
-        for k, scope in enumerate(names)
-    ]
     _layout(fig, lab, lab("t_occupancy", scope=lab.scope("national")), height=500, hovermode="x unified")
     fig.update_layout(margin={"t": 100})
     fig.update_xaxes(title_text=lab("date"), hoverformat=_date_hover(lab), type="date")
     fig.update_yaxes(title_text=lab("ax_youths_placed"), rangemode="tozero")
-    add_selector(fig, lab, buttons)
+    add_selector(fig, lab, names, owner, "t_occupancy")
     return fig
 
 
@@ -669,8 +658,20 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({r}, {g}, {b}, {alpha})"
 
 
-def add_selector(fig: go.Figure, lab, buttons: list[dict]) -> None:
-    """The dropdown that switches a chart between national and one institution, labelled 'choose'."""
+def add_selector(fig: go.Figure, lab, scopes: list[str], owner: list[int], title: str) -> None:
+    """The dropdown that switches a chart between national and one institution, labelled 'choose'.
+
+    ``owner[i]`` is the index in ``scopes`` of trace i's scope: choosing a scope shows its traces only and
+    sets the title ``lab(title, scope=...)``.
+    """
+    buttons = [
+        {
+            "label": lab.scope(scope),
+            "method": "update",
+            "args": [{"visible": [o == k for o in owner]}, {"title.text": lab(title, scope=lab.scope(scope))}],
+        }
+        for k, scope in enumerate(scopes)
+    ]
     fig.update_layout(
         updatemenus=[
             {
