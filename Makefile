@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test bench lint clean
+.PHONY: install run test bench lint golden clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: install
 
 bench: install
 	$(BIN)/kapsim bench --json outputs/bench.json
+
+# record every shipped scenario's records and outputs anew (tests/golden): only for a change meant to change numbers
+golden: install
+	$(BIN)/python -m tests.golden
 
 lint: install
 	$(BIN)/ruff check sim tests
