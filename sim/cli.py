@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from sim import __version__
-from sim.scenario import ScenarioError, load_scenario, with_horizon
+from sim.scenario.loading import ScenarioError, load_scenario, with_horizon
 
 
 def _load(path: str, overrides: tuple[str, ...]):
@@ -94,9 +94,9 @@ def run(
     which the report draws in the occupancy chart. An interrupted run keeps its finished replications in
     OUT/.partial; running the same command again resumes.
     """
-    from sim.outputs import write_run
-    from sim.runner import Interrupted
-    from sim.runner import run as run_all
+    from sim.run.folder import write_run
+    from sim.run.runner import Interrupted
+    from sim.run.runner import run as run_all
 
     s = _load(scenario, overrides)
     seen = _observed(observed) if observed else None  # refused before anything runs
@@ -104,7 +104,7 @@ def run(
     if changes:
         s = with_horizon(s, **changes)
     if parameter_uncertainty:
-        from sim.uncertainty import with_draws_applied
+        from sim.scenario.uncertainty import with_draws_applied
 
         try:
             s = with_draws_applied(s)
@@ -259,7 +259,7 @@ def bench(scenario, years, replications, parallel_reps, sweep_points, sweep_repl
     """
     import json
 
-    from sim.bench import benchmark
+    from sim.experiments.bench import benchmark
 
     s = _load(scenario, (f"horizon.years={years}",))
     figures = benchmark(
@@ -269,7 +269,7 @@ def bench(scenario, years, replications, parallel_reps, sweep_points, sweep_repl
     for key, value in figures.items():
         click.echo(f"{key:36s} {value}")
     if json_path:
-        from sim.outputs import atomic_text
+        from sim.run.folder import atomic_text
 
         atomic_text(Path(json_path), json.dumps(figures, indent=2))
 
@@ -285,7 +285,7 @@ def rerun(output_dir, workers, quiet) -> None:
     with the same seed and replications, and compares summary.csv, replications.parquet and
     timeseries.parquet. Writes nothing into OUTPUT_DIR. Exits 1 if anything differs.
     """
-    from sim.rerun import rerun as do_rerun
+    from sim.run.rerun import rerun as do_rerun
 
     for needed in ("manifest.json", "scenario.resolved.yaml"):
         if not (Path(output_dir) / needed).is_file():
@@ -359,8 +359,8 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     OUT/comparison.html (metrics side by side, paired differences, occupancy over time). A rerun reuses
     finished scenarios and resumes an interrupted one.
     """
-    from sim.compare import headline, prepare, run_comparison
-    from sim.runner import Interrupted
+    from sim.experiments.compare import headline, prepare, run_comparison
+    from sim.run.runner import Interrupted
 
     if len(scenarios) < 2:
         raise click.UsageError("compare needs at least two scenarios (the first is the reference)")
@@ -419,8 +419,8 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     and cost against the waits of remanded youths). An interrupted sweep resumes without recomputing finished
     points.
     """
-    from sim.runner import Interrupted
-    from sim.sweep import headline, prepare, run_sweep
+    from sim.run.runner import Interrupted
+    from sim.experiments.sweep import headline, prepare, run_sweep
 
     try:
         base, axes, points = prepare(source, vary, sets, replications, seed)
@@ -489,10 +489,10 @@ def size(
     places, stage, estimate, CI, bound, status, places per institution) and each capacity's outputs in
     OUT/places-N/. A rerun reuses finished capacities.
     """
-    from sim import overrides
-    from sim.runner import Interrupted
-    from sim.size import SizeError, parse_lever, parse_target, summary_lines
-    from sim.size import size as find_size
+    from sim.scenario import overrides
+    from sim.run.runner import Interrupted
+    from sim.experiments.size import SizeError, parse_lever, parse_target, summary_lines
+    from sim.experiments.size import size as find_size
 
     try:
         base = overrides.load(scenario, sets, replications, seed)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from sim.scenario import validate_data
-from sim.schema import Scenario
+from sim.scenario.loading import validate_data
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

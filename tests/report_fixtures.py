@@ -12,9 +12,9 @@ TINY = ["--set", "horizon.years=1", "--set", "horizon.warmup_days=60"]
 
 def short_run(out: Path, replications: int = 6, seed: int = 11) -> Path:
     """Run the baseline for two years and write its outputs into ``out`` (no report)."""
-    from sim.outputs import write_run
-    from sim.runner import run
-    from sim.scenario import load_scenario
+    from sim.run.folder import write_run
+    from sim.run.runner import run
+    from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(
         BASELINE,
@@ -43,9 +43,9 @@ def policies_scenario(folder: Path) -> Path:
 
 def policy_run(out: Path, replications: int = 3, seed: int = 7) -> Path:
     """One year of the policies scenario (``policies_scenario``), written into ``out`` (no report)."""
-    from sim.outputs import write_run
-    from sim.runner import run
-    from sim.scenario import load_scenario
+    from sim.run.folder import write_run
+    from sim.run.runner import run
+    from sim.scenario.loading import load_scenario
 
     out.mkdir(parents=True, exist_ok=True)
     scenario = load_scenario(

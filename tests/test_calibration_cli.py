@@ -13,9 +13,9 @@ from plotly.offline import get_plotlyjs
 
 from sim.calibration.check import FIT_COLUMNS
 from sim.cli import main
-from sim.experiment import Experiment
-from sim.scenario import load_scenario
-from sim.uncertainty import with_draws_applied
+from sim.run.worker import Experiment
+from sim.scenario.loading import load_scenario
+from sim.scenario.uncertainty import with_draws_applied
 from tests.helpers import BASELINE, ROOT
 
 EXAMPLES = ROOT / "calibration" / "examples"

@@ -21,7 +21,7 @@ import pytest
 
 from sim.calibration import aggregates, data, observations
 from sim.calibration.episodes import fit_episodes
-from sim.scenario import load_scenario, resolved_dict, validate_data
+from sim.scenario.loading import load_scenario, resolved_dict, validate_data
 from tests.helpers import BASELINE, ROOT
 
 EXAMPLES = ROOT / "calibration" / "examples"

@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.experiment import Experiment
-from sim.scenario import ScenarioError, validate_data
-from sim.uncertainty import apply_draw, with_draws_applied
+from sim.run.worker import Experiment
+from sim.scenario.loading import ScenarioError, validate_data
+from sim.scenario.uncertainty import apply_draw, with_draws_applied
 from tests.helpers import pool, scenario_of
 
 PER_YEAR = "placement_types.remand.demand.per_year"

@@ -140,9 +140,9 @@ def test_interrupted_run_keeps_finished_work_and_resumes(tmp_path):
 
 
 def test_a_partial_run_from_other_model_code_is_discarded_not_mixed_in(tmp_path):
-    from sim.outputs import PartialStore, code_fingerprint
-    from sim.runner import run
-    from sim.scenario import load_scenario, scenario_hash, with_horizon
+    from sim.run.folder import PartialStore, code_fingerprint
+    from sim.run.runner import run
+    from sim.scenario.loading import load_scenario, scenario_hash, with_horizon
 
     s = with_horizon(load_scenario(BASELINE, ["horizon.years=1"]), replications=4)
     out = tmp_path / "out"

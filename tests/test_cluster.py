@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from sim.runner import run
-from sim.scenario import load_scenario, with_horizon
+from sim.run.runner import run
+from sim.scenario.loading import load_scenario, with_horizon
 from tests.helpers import BASELINE
 
 distributed = pytest.importorskip("distributed")

@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.compare import COLUMNS, folder_names
+from sim.experiments.compare import COLUMNS, folder_names
 from tests.helpers import BASELINE
 
 SHORT = {"horizon": {"years": 2, "warmup_days": 100}}

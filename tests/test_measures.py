@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiment import Experiment
-from sim.scenario import load_scenario
+from sim.run.worker import Experiment
+from sim.scenario.loading import load_scenario
 from tests.helpers import BASELINE
 
 

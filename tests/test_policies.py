@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiment import Experiment
-from sim.network import EMERGENCY, FLEXIBLE
-from sim.records import MOVE_NEARER_HOME, MOVE_OVERDUE
+from sim.run.worker import Experiment
+from sim.engine.network import EMERGENCY, FLEXIBLE
+from sim.engine.records import MOVE_NEARER_HOME, MOVE_OVERDUE
 from tests.helpers import scenario_of
 
 
@@ -202,7 +202,7 @@ def test_sub_specialised_units_take_only_their_group():
 
 
 def test_sub_specialisation_with_an_unknown_attribute_value_is_refused():
-    from sim.scenario import ScenarioError
+    from sim.scenario.loading import ScenarioError
 
     data = two_regions(attributes={"sex": {"girl": 0.3, "boy": 0.7}})
     data["institutions"]["A"]["units"]["main"]["only"] = {"sex": ["girls"]}

@@ -23,9 +23,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.experiment import Experiment
-from sim.runner import run
-from sim.scenario import ScenarioError, load_scenario
+from sim.run.worker import Experiment
+from sim.run.runner import run
+from sim.scenario.loading import ScenarioError, load_scenario
 from tests.helpers import BASELINE
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))

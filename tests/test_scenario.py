@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.loading import ScenarioError, load_scenario
 from tests.helpers import BASELINE
 
 

@@ -11,8 +11,8 @@ from sim.calibration import check
 from sim.calibration.data import DataError, Episodes, load
 from sim.calibration.snapshot import complete_from, start_state
 from sim.cli import main
-from sim.experiment import Experiment
-from sim.scenario import load_scenario, resolved_dict, validate_data
+from sim.run.worker import Experiment
+from sim.scenario.loading import load_scenario, resolved_dict, validate_data
 from tests.helpers import BASELINE, ROOT
 
 EXAMPLES = ROOT / "calibration" / "examples"

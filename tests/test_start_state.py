@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from sim import stays
-from sim.experiment import Experiment
-from sim.scenario import ScenarioError, validate_data
+from sim.engine import stays
+from sim.run.worker import Experiment
+from sim.scenario.loading import ScenarioError, validate_data
 from tests.helpers import pool, scenario_of
 
 ELAPSED = [(5, 6), (40, 5), (120, 4), (300, 2)]  # (days stayed, youths)
@@ -94,7 +94,7 @@ def test_start_state_with_a_warmup_or_unknown_institution_is_refused():
 
 
 def test_departures_tied_with_planned_changes_keep_the_queue_order():
-    """Departures sit in their own heap (sim.model); at equal times they must still come in the order one
+    """Departures sit in their own heap (sim.engine.model); at equal times they must still come in the order one
     SimPy queue gives. Integer stays of youths placed at the start end exactly on the days capacity changes,
     and the order decides whether a freed place closes or goes to a waiting youth, so the open-places log
     and the admissions differ if the tie is broken the other way."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.statistics import QUANTILES, DailyQuantiles
+from sim.results.statistics import QUANTILES, DailyQuantiles
 
 
 def _runs(seed: int, reps: int = 37, series: int = 3, days: int = 50, top: int = 40) -> np.ndarray:

@@ -9,12 +9,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import sim.stored
-from sim import overrides
+import sim.run.stored
+from sim.scenario import overrides
 from sim.cli import main
-from sim.runner import Interrupted
-from sim.scenario import ScenarioError
-from sim.sweep import axes_of, grid, parse_spec, prepare, short_names
+from sim.run.runner import Interrupted
+from sim.scenario.loading import ScenarioError
+from sim.experiments.sweep import axes_of, grid, parse_spec, prepare, short_names
 from tests.helpers import BASELINE, pool, scenario_of
 
 SHORT = ["--set", "horizon.years=2", "--set", "horizon.warmup_days=60", "-n", "4", "-q"]
@@ -98,7 +98,7 @@ def test_institution_places_shorthand_is_refused_when_ambiguous():
 
 def test_an_invalid_point_is_refused_before_anything_runs(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(sim.stored, "run", lambda *a, **k: calls.append(1))
+    monkeypatch.setattr(sim.run.stored, "run", lambda *a, **k: calls.append(1))
     out = tmp_path / "out"
     args = ["sweep", str(BASELINE), "--vary", "institutions.Egely.places=3:19:8", "--vary", "horizon.years=1,-1"]
     result = CliRunner().invoke(main, [*args, "--out", str(out), "-q"])
@@ -150,7 +150,7 @@ def test_an_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_pa
     base.write_text(yaml.safe_dump(pool(places=8, per_year=600, mean_stay=4, years=2, warmup_days=20)))
     out = tmp_path / "out"
     args = ["sweep", str(base), "--vary", "institutions.A.places=8:12:2", "--out", str(out), "-n", "3", "-q"]
-    real_run = sim.stored.run
+    real_run = sim.run.stored.run
     calls = []
 
     def interrupted_second(*a, **k):
@@ -159,7 +159,7 @@ def test_an_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_pa
             raise Interrupted("interrupted: 0 of 3 replications finished and kept")
         return real_run(*a, **k)
 
-    monkeypatch.setattr(sim.stored, "run", interrupted_second)
+    monkeypatch.setattr(sim.run.stored, "run", interrupted_second)
     first = CliRunner().invoke(main, args)
     assert first.exit_code != 0 and "1 of 3 points finished" in first.output and "resume" in first.output
     assert not (out / "sweep.csv").exists()
@@ -167,7 +167,7 @@ def test_an_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_pa
     stamp = done.stat().st_mtime_ns
 
     calls.clear()
-    monkeypatch.setattr(sim.stored, "run", lambda *a, **k: calls.append(a[0]) or real_run(*a, **k))
+    monkeypatch.setattr(sim.run.stored, "run", lambda *a, **k: calls.append(a[0]) or real_run(*a, **k))
     second = CliRunner().invoke(main, args)
     assert second.exit_code == 0, second.output
     assert len(calls) == 2  # only the two unfinished points ran

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Experiment
-from sim.scenario import load_scenario
+from sim.run.worker import Experiment
+from sim.scenario.loading import load_scenario
 
 HERE = Path(__file__).resolve().parent
 REPLICATION = 0

@@ -35,7 +35,7 @@ from scipy import optimize
 from sim.calibration.data import TYPE_GROUPS
 from sim.calibration.observations import census_time
 from sim.calibration.surrogate import Predictor, Surrogate, TypeParams, params_of
-from sim.schema import Scenario, Seasonality
+from sim.scenario.schema import Scenario, Seasonality
 
 FAMILIES = ("level", "growth", "stay", "drift", "season")
 SERIES_DAYS = 40  # rows shorter than this are points of a series (weekly or monthly), not yearly figures

@@ -35,9 +35,9 @@ from sim.calibration import check, observations
 from sim.calibration.aggregates import AggregateFit, fit_aggregates
 from sim.calibration.data import DataError, Episodes, Occupancy, Yearly, load
 from sim.calibration.episodes import EpisodesFit, fit_episodes
-from sim.outputs import atomic_text
-from sim.scenario import load_scenario
-from sim.schema import Scenario
+from sim.run.folder import atomic_text
+from sim.scenario.loading import load_scenario
+from sim.scenario.schema import Scenario
 
 Progress = Callable[[str], None]
 
@@ -349,7 +349,7 @@ def write_fit_table(path: Path, table: pd.DataFrame) -> None:
 
 def run_calibrate(scenario_path, inputs: Inputs, out, **kw) -> Outcome:
     """``kapsim calibrate``: calibrated.yaml, parameters.csv, fit.csv, calibration.html."""
-    from sim.calibration.page import write_page
+    from sim.report.calibration import write_page
 
     out = Path(out)
     outcome = calibrate(scenario_path, inputs, out, **kw)
@@ -385,7 +385,7 @@ def run_backtest(
     scenario_path, inputs: Inputs, cut: pd.Timestamp, years: float, out, progress: Progress | None = None, **kw
 ) -> tuple[Outcome, dict[str, Any]]:
     """``kapsim backtest``: fit on the data before ``cut``, project ``years`` and compare with what followed."""
-    from sim.calibration.page import write_page
+    from sim.report.calibration import write_page
 
     out = Path(out)
     cut = pd.Timestamp(cut).normalize()

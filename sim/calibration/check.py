@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.data import TYPE_GROUPS, Occupancy, Yearly
-from sim.clock import DAYS_PER_YEAR
-from sim.experiment import Experiment
-from sim.records import Records
-from sim.scenario import resolved_dict, validate_data
-from sim.schema import Scenario
+from sim.engine.clock import DAYS_PER_YEAR
+from sim.run.worker import Experiment
+from sim.engine.records import Records
+from sim.scenario.loading import resolved_dict, validate_data
+from sim.scenario.schema import Scenario
 
 WARMUP_DAYS = 365
 FIT_COLUMNS = [

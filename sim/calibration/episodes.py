@@ -30,8 +30,8 @@ from scipy import special
 
 from sim.calibration.data import TYPES, Episodes
 from sim.calibration.survival import FAMILIES, StayFit, fit_family, fit_stays, kaplan_meier
-from sim.clock import DAYS_PER_YEAR
-from sim.schema import Scenario
+from sim.engine.clock import DAYS_PER_YEAR
+from sim.scenario.schema import Scenario
 
 MONTH_DAYS = DAYS_PER_YEAR / 12
 

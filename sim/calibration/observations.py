@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.data import TYPE_GROUPS, Episodes, Occupancy, Yearly
-from sim.clock import DAYS_PER_YEAR
-from sim.schema import Scenario
-from sim.stays import mean_of
+from sim.engine.clock import DAYS_PER_YEAR
+from sim.scenario.schema import Scenario
+from sim.engine.stays import mean_of
 
 COLUMNS = [
     "source", "period", "start", "end", "measure", "scope", "placement_type", "observed", "sd", "places",

@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 
 from sim.calibration.data import DataError, Episodes
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 
 def complete_from(episodes: Episodes) -> pd.Timestamp:

@@ -4,8 +4,8 @@ With unlimited places the expected number of youths in place at time t is
 
     m(t) = integral over u >= 0 of lambda(t - u) P(S > u | arrived at t - u) du,
 
-the arrival rate ``lambda`` of :func:`sim.demand.rate` (trend and season; the monthly gamma factor has mean
-1 and drops out) and the survival function of :func:`sim.stays.survival`, whose mean may drift with the
+the arrival rate ``lambda`` of :func:`sim.engine.demand.rate` (trend and season; the monthly gamma factor has mean
+1 and drops out) and the survival function of :func:`sim.engine.stays.survival`, whose mean may drift with the
 arrival date. On a daily grid (arrivals at mid-day, census at the end of each day, as the model counts it)
 this is a discrete convolution, done per year of arrival so that a drifting mean stay is exact to within the
 year. A whole surrogate evaluation takes milliseconds, where the simulation takes seconds: the fit calls it
@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import fft, signal
 
-from sim import demand as demand_model
-from sim import stays as stay_model
+from sim.engine import demand as demand_model
+from sim.engine import stays as stay_model
 from sim.calibration.data import TYPE_GROUPS
-from sim.clock import DAYS_PER_YEAR, Clock
-from sim.schema import PLACEMENT_TYPES, Scenario, Seasonality
+from sim.engine.clock import DAYS_PER_YEAR, Clock
+from sim.scenario.schema import PLACEMENT_TYPES, Scenario, Seasonality
 
 LONGEST_STAY_FACTOR = 1.5  # the look-back covers stays up to 1.5 x the scenario's 1-in-10,000 longest stay
 MAX_LOOKBACK_DAYS = 3 * 366

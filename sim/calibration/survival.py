@@ -54,7 +54,7 @@ def _frozen(name: str, mean: float, cv: float):
         k = 1.0 / (cv * cv)
         return stats.gamma(k, scale=mean / k)
     if name == "weibull":
-        from sim.stays import weibull_shape
+        from sim.engine.stays import weibull_shape
 
         k = weibull_shape(cv)
         return stats.weibull_min(k, scale=mean / math.gamma(1 + 1 / k))

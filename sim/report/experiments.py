@@ -168,7 +168,7 @@ def _value_text(v) -> str:
 
 def load_sweep(out_dir: Path) -> SweepData:
     """sweep.csv, points.csv and the first point's scenario and manifest."""
-    from sim.sweep import short_names
+    from sim.experiments.sweep import short_names
 
     out_dir = Path(out_dir)
     path = out_dir / "sweep.csv"

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Experiment
-from sim.outputs import write_run
-from sim.runner import run
-from sim.scenario import load_scenario, with_horizon
+from sim.run.worker import Experiment
+from sim.run.folder import write_run
+from sim.run.runner import run
+from sim.scenario.loading import load_scenario, with_horizon
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -1,10 +1,10 @@
 """Arrival streams against their definition: monthly seasonal profile, growth and over-dispersion.
 
-The youths are drawn with ``sim.youths.draw_youths``, the model's own input path (no SimPy run is needed:
+The youths are drawn with ``sim.engine.youths.draw_youths``, the model's own input path (no SimPy run is needed:
 arrivals never depend on what the model does). Expected counts are computed here from first principles --
 per_year / 365.25 per day, monthly factors rescaled to average 1 and applied per calendar month, so a month
 expects (days in it) x rate; growth (1 + g) ** (years since the start) integrated in closed form -- and
-``sim.demand.rate`` is checked against the same integrals.
+``sim.engine.demand.rate`` is checked against the same integrals.
 
 Tolerances:
 - counts: Pearson chi-square against the fully specified Poisson means (no parameter fitted, one degree of
@@ -14,7 +14,7 @@ Tolerances:
   the SE, and |mean - cv^2| < 3.88 SE (t(19), false alarm 0.1 %) with SE below 3 % of cv^2 (measured about
   1.5-2 %);
 - arrival times lie in [0, end) exactly (no tolerance). Runs that stopped inside a calendar month used to
-  draw arrivals up to that month's end, after the run's end; ``sim.demand.arrival_times`` now drops them.
+  draw arrivals up to that month's end, after the run's end; ``sim.engine.demand.arrival_times`` now drops them.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from sim import demand
-from sim.experiment import Experiment
-from sim.youths import draw_youths
+from sim.engine import demand
+from sim.run.worker import Experiment
+from sim.engine.youths import draw_youths
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import ALPHA, DAYS_PER_YEAR, assert_close, poisson_chi_square_p
 
@@ -81,7 +81,7 @@ def test_monthly_profile_chi_square_per_calendar_month():
     edges, month = _month_edges(exp)
     factor = np.array(PROFILE) / np.mean(PROFILE)
     expected = per_year / DAYS_PER_YEAR * factor[month] * np.diff(edges)
-    # sim.demand.rate integrated over each month gives the same expectation (it is constant within a month)
+    # sim.engine.demand.rate integrated over each month gives the same expectation (it is constant within a month)
     ptype = exp.scenario.placement_types["remand"]
     for k in range(0, edges.size - 1, 37):
         integral = integrate.quad(lambda t: float(demand.rate(ptype.demand, exp.clock, t)), edges[k], edges[k + 1])[0]

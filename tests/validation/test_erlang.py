@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiment import Experiment
+from sim.run.worker import Experiment
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import DAYS_PER_YEAR, assert_close, mmc
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.experiment import Experiment
+from sim.run.worker import Experiment
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import DAYS_PER_YEAR, assert_close, erlang_c
 

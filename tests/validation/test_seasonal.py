@@ -6,7 +6,7 @@ number present at time t is Poisson with mean
     m(t) = int_0^t lambda(s) P(S > t - s) ds,
 
 computed here numerically (midpoint rule on a 0.05-day grid, error far below 1e-3 youths) from
-``sim.demand.rate`` and ``sim.stays.survival``. For exponential stays with mean E[S] and
+``sim.engine.demand.rate`` and ``sim.engine.stays.survival``. For exponential stays with mean E[S] and
 lambda(t) = lambda0 (1 + A cos(w (t - t_peak))), w = 2 pi / 365.25, the periodic regime is the closed form
 
     m(t) = lambda0 E[S] (1 + A / sqrt(1 + (w E[S])^2) cos(w (t - t_peak) - atan(w E[S]))),
@@ -33,8 +33,9 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from sim import demand, stays
-from sim.experiment import Experiment
+from sim.engine import demand
+from sim.engine import stays
+from sim.run.worker import Experiment
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import ALPHA, DAYS_PER_YEAR, assert_close
 
@@ -83,7 +84,7 @@ def _m_numerical(exp, ptype, t: np.ndarray) -> np.ndarray:
 
 
 def _day_of_year_phase(exp, t: np.ndarray) -> np.ndarray:
-    """Angle w * (day of year) at census times t, computed from the calendar (not from sim.demand)."""
+    """Angle w * (day of year) at census times t, computed from the calendar (not from sim.engine.demand)."""
     origin = exp.clock.origin
     out = np.empty(t.size)
     for i, ti in enumerate(t):

@@ -1,5 +1,5 @@
-"""Stay and patience distributions: draws of ``sim.stays.unit_draws`` have mean 1 and the requested cv, and
-follow the distribution ``sim.stays.frozen`` describes (which the theory in the other tests relies on).
+"""Stay and patience distributions: draws of ``sim.engine.stays.unit_draws`` have mean 1 and the requested cv, and
+follow the distribution ``sim.engine.stays.frozen`` describes (which the theory in the other tests relies on).
 
 Tolerances. N = 200,000 draws from a fixed stream per case.
 - ``frozen`` itself: mean 1 and standard deviation cv to 1e-6 (exact moments, root-finding tolerance of the
@@ -22,11 +22,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import stays
-from sim.experiment import Experiment
-from sim.schema import Duration
-from sim.streams import stream
-from sim.youths import draw_youths
+from sim.engine import stays
+from sim.run.worker import Experiment
+from sim.scenario.schema import Duration
+from sim.engine.streams import stream
+from sim.engine.youths import draw_youths
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import ALPHA
 

@@ -46,11 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import erlang, overrides
-from sim.outputs import atomic_text, atomic_write, safe_child
-from sim.schema import Scenario
-from sim.statistics import t_interval
-from sim.stored import Stored, obtain
+from sim.experiments import erlang
+from sim.scenario import overrides
+from sim.run.folder import atomic_text, atomic_write, safe_child
+from sim.scenario.schema import Scenario
+from sim.results.statistics import t_interval
+from sim.run.stored import Stored, obtain
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -334,7 +335,7 @@ def size(
     folder ``out/places-N/`` per simulated capacity (reused on a rerun)."""
     from tqdm import tqdm
 
-    from sim.experiment import Experiment
+    from sim.run.worker import Experiment
 
     check_target(target, Experiment(base).layout.keys)  # before anything runs
     pre = prescreen(base, target, lever)

@@ -18,7 +18,7 @@ def run_on_dask(
 ) -> None:
     from distributed import Client, LocalCluster, as_completed
 
-    from sim.runner import run_chunk
+    from sim.run.runner import run_chunk
 
     cluster = None
     if scheduler:

@@ -18,8 +18,8 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.clock import Clock
-from sim.schema import PLACEMENT_TYPES, FlexiblePlaces, Scenario
+from sim.engine.clock import Clock
+from sim.scenario.schema import PLACEMENT_TYPES, FlexiblePlaces, Scenario
 
 REGULAR, FLEXIBLE, EMERGENCY = 0, 1, 2
 
@@ -59,7 +59,7 @@ class Network:
     @cached_property
     def allocation(self):
         """The allocation tables, built once per network (every replication reuses them)."""
-        from sim.allocation import Allocation
+        from sim.engine.allocation import Allocation
 
         return Allocation(self)
 

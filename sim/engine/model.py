@@ -1,7 +1,7 @@
 """The SimPy model, written for speed: events with callbacks, no process per youth.
 
 A youth is a row of numbers in lists, not a generator. Arrival times are known before the run (see
-:mod:`sim.youths`), so the run loop merges that sorted stream with SimPy's event queue instead of pushing
+:mod:`sim.engine.youths`), so the run loop merges that sorted stream with SimPy's event queue instead of pushing
 every arrival through the heap. Departures, half of all events, are kept in a heap of their own as plain
 ``(time, priority, eid, youth)`` tuples numbered from the environment's own event counter, so merging the
 two heaps gives exactly the order of one SimPy queue (time, priority, insertion) without creating an event
@@ -16,7 +16,7 @@ with ``move_nearer_home``, a youth from this region placed elsewhere. Only then 
 The inner loop avoids attribute look-ups and helper calls on purpose (see ``kapsim bench``): events are
 :class:`simpy.Event` objects carrying their payload as value, pushed onto the environment's event queue
 exactly as :meth:`simpy.Environment.schedule` does, and :meth:`Model.run` steps the queue like
-:meth:`simpy.Environment.run` without its per-step method calls. :mod:`sim.reference` is the base model
+:meth:`simpy.Environment.run` without its per-step method calls. :mod:`sim.engine.reference` is the base model
 written the plain SimPy way (one process per youth) and must give identical records on the same streams.
 """
 
@@ -29,10 +29,10 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.allocation import WaitingList
-from sim.network import EMERGENCY, FLEXIBLE, Network
-from sim.records import MOVE_EMERGENCY_ENDS, MOVE_NEARER_HOME, MOVE_OVERDUE, Records
-from sim.youths import Youths
+from sim.engine.allocation import WaitingList
+from sim.engine.network import EMERGENCY, FLEXIBLE, Network
+from sim.engine.records import MOVE_EMERGENCY_ENDS, MOVE_NEARER_HOME, MOVE_OVERDUE, Records
+from sim.engine.youths import Youths
 
 
 class Call(simpy.Event):
@@ -62,7 +62,7 @@ class FlexPool:
 
 
 class Model:
-    """One replication. Build it, call :meth:`run`, get :class:`~sim.records.Records`."""
+    """One replication. Build it, call :meth:`run`, get :class:`~sim.engine.records.Records`."""
 
     def __init__(self, network: Network, youths: Youths, end: float):
         self.network = network

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import demand, stays
-from sim.clock import Clock
-from sim.network import Network
-from sim.schema import Scenario
-from sim.streams import stream
+from sim.engine import demand
+from sim.engine import stays
+from sim.engine.clock import Clock
+from sim.engine.network import Network
+from sim.scenario.schema import Scenario
+from sim.engine.streams import stream
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.outputs import environment, write_run
-from sim.runner import run
-from sim.scenario import load_scenario, scenario_hash
+from sim.run.folder import environment, write_run
+from sim.run.runner import run
+from sim.scenario.loading import load_scenario, scenario_hash
 
 COMPARED = ("summary.csv", "replications.parquet", "timeseries.parquet")
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.experiment import Experiment
-from sim.measures import Layout
-from sim.outputs import PartialStore
-from sim.scenario import scenario_hash
-from sim.schema import Scenario
-from sim.statistics import DailyQuantiles
+from sim.run.worker import Experiment
+from sim.results.measures import Layout
+from sim.run.folder import PartialStore
+from sim.scenario.loading import scenario_hash
+from sim.scenario.schema import Scenario
+from sim.results.statistics import DailyQuantiles
 
 _EXPERIMENTS: dict[str, Experiment] = {}
 
@@ -108,7 +108,7 @@ def run(
     payload = scenario.model_dump_json()
     try:
         if executor == "dask":
-            from sim.cluster import run_on_dask
+            from sim.run.cluster import run_on_dask
 
             run_on_dask(payload, chunks_of(todo, size), workers, scheduler, absorb)
         elif workers <= 1:

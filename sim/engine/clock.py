@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.schema import Horizon
+from sim.scenario.schema import Horizon
 
 DAYS_PER_YEAR = 365.25
 

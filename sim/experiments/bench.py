@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.experiment import Experiment
-from sim.schema import Scenario
+from sim.run.worker import Experiment
+from sim.scenario.schema import Scenario
 
 
 def _rate(fn, replications) -> float:
@@ -39,8 +39,8 @@ def _rate(fn, replications) -> float:
 
 _PEAK = """
 import json, resource, sys
-from sim.runner import run
-from sim.scenario import load_scenario, with_horizon
+from sim.run.runner import run
+from sim.scenario.loading import load_scenario, with_horizon
 s = with_horizon(load_scenario(sys.argv[1], ["horizon.years=" + sys.argv[2]]), replications=int(sys.argv[3]))
 run(s, workers=2, progress=False)
 print(json.dumps({"main": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -68,8 +68,8 @@ def benchmark(
     memory: bool = True,
     say=print,
 ) -> dict[str, object]:
-    from sim.runner import run
-    from sim.scenario import with_horizon
+    from sim.run.runner import run
+    from sim.scenario.loading import with_horizon
 
     exp = Experiment(scenario)
     exp.replicate(0)  # warm caches and imports before timing
@@ -121,7 +121,7 @@ def benchmark(
         for workers in counts[1:]:
             figures[f"parallel_efficiency_{workers}_workers"] = round(timings[1] / (workers * timings[workers]), 3)
     if sweep_points:
-        from sim import sweep
+        from sim.experiments import sweep
 
         say(f"sweep of {sweep_points} points x {sweep_reps} replications ...")
         spec = f"horizon.seed=1:{sweep_points}:1"  # 20 different points of the same size

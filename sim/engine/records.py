@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.youths import Youths
+from sim.engine.youths import Youths
 
 # why a placed youth moved (the ``reason`` column of ``Records.moves``)
 MOVE_EMERGENCY_ENDS = 0  # from an emergency place into a normed place of the same institution
@@ -21,7 +21,7 @@ _EMPTY = np.empty((0, 5))
 
 @dataclass(frozen=True)
 class Records:
-    """Per youth (same order as :class:`~sim.youths.Youths`): times in days, NaN where it did not happen.
+    """Per youth (same order as :class:`~sim.engine.youths.Youths`): times in days, NaN where it did not happen.
 
     ``admitted``/``unit``: when and where the youth first got a place (unit -1 if never). ``left``: when the
     youth left their last place. ``withdrawn``: when the youth left the waiting list without a place.

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.clock import DAYS_PER_YEAR, Clock
-from sim.network import EMERGENCY, FLEXIBLE, REGULAR, Network
-from sim.records import MOVE_NEARER_HOME, Records
-from sim.schema import Scenario
-from sim.youths import Youths
+from sim.engine.clock import DAYS_PER_YEAR, Clock
+from sim.engine.network import EMERGENCY, FLEXIBLE, REGULAR, Network
+from sim.engine.records import MOVE_NEARER_HOME, Records
+from sim.scenario.schema import Scenario
+from sim.engine.youths import Youths
 
 Key = tuple[str, str, str]  # (metric, scope, placement_type)
 

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from scipy import optimize, special, stats
 
-from sim.schema import Duration
+from sim.scenario.schema import Duration
 
 
 def weibull_shape(cv: float) -> float:

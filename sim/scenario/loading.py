@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 
 class ScenarioError(ValueError):
@@ -207,7 +207,7 @@ def _friendly(err: dict[str, Any], data: dict[str, Any]) -> tuple[str, str]:
 
 
 def _lookup_fields(loc: tuple[Any, ...], data: dict[str, Any]) -> list[str]:
-    from sim import schema
+    from sim.scenario import schema
 
     model: Any = schema.Scenario
     for part in loc[:-1]:

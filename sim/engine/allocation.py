@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sim.network import Network
+from sim.engine.network import Network
 
 
 class WaitingList:

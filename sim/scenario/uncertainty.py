@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.scenario import ScenarioError, resolved_dict, validate_data
-from sim.schema import Scenario
+from sim.scenario.loading import ScenarioError, resolved_dict, validate_data
+from sim.scenario.schema import Scenario
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:

@@ -9,13 +9,13 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.clock import Clock
-from sim.measures import Layout, Measures
-from sim.model import Model
-from sim.network import Network, compile_network
-from sim.records import Records
-from sim.schema import Scenario
-from sim.youths import draw_youths
+from sim.engine.clock import Clock
+from sim.results.measures import Layout, Measures
+from sim.engine.model import Model
+from sim.engine.network import Network, compile_network
+from sim.engine.records import Records
+from sim.scenario.schema import Scenario
+from sim.engine.youths import draw_youths
 
 
 class Experiment:
@@ -40,7 +40,7 @@ class Experiment:
         k = replication % len(self._draws)
         exp = self._by_draw.get(k)
         if exp is None:
-            from sim.uncertainty import apply_draw
+            from sim.scenario.uncertainty import apply_draw
 
             exp = self._by_draw[k] = Experiment(apply_draw(self.scenario, self._draws[k], f"parameter draw {k}"))
         return exp
@@ -59,7 +59,7 @@ class Experiment:
             return self.for_replication(replication).records(replication, reference)
         youths = draw_youths(self.scenario, self.network, self.clock, replication)
         if reference:
-            from sim.reference import run_reference
+            from sim.engine.reference import run_reference
 
             return run_reference(self.network, youths, self.clock.end)
         return Model(self.network, youths, self.clock.end).run()

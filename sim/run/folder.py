@@ -162,9 +162,9 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     import pandas as pd
 
     from sim import __version__
-    from sim.clock import Clock
-    from sim.scenario import resolved_yaml, scenario_hash
-    from sim.statistics import QUANTILES, summarise
+    from sim.engine.clock import Clock
+    from sim.scenario.loading import resolved_yaml, scenario_hash
+    from sim.results.statistics import QUANTILES, summarise
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").unlink(missing_ok=True)

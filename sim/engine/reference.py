@@ -1,6 +1,6 @@
 """The same model written the plain SimPy way: one process per youth. Kept only as a reference.
 
-It exists to check :mod:`sim.model` (both must give identical records on the same streams) and to measure
+It exists to check :mod:`sim.engine.model` (both must give identical records on the same streams) and to measure
 how much the callback design gains (``kapsim bench``). Do not use it for studies: it is several times slower.
 It covers the base model (places, planned changes, waiting list, withdrawal, start state), not the capacity
 policies (flexible and emergency places, moves nearer home), and refuses scenarios that use them.
@@ -13,10 +13,10 @@ import math
 import numpy as np
 import simpy
 
-from sim.allocation import WaitingList
-from sim.network import Network
-from sim.records import Records
-from sim.youths import Youths
+from sim.engine.allocation import WaitingList
+from sim.engine.network import Network
+from sim.engine.records import Records
+from sim.engine.youths import Youths
 
 
 def run_reference(network: Network, youths: Youths, end: float) -> Records:

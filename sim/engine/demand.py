@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.clock import DAYS_PER_YEAR, Clock
-from sim.schema import Demand, Seasonality
+from sim.engine.clock import DAYS_PER_YEAR, Clock
+from sim.scenario.schema import Demand, Seasonality
 
 
 def season_factors(seasonality: Seasonality | None) -> np.ndarray | None:

@@ -1,7 +1,7 @@
 """Overrides of a loaded scenario for the experiments: ``--set`` and ``--vary`` applied to a Scenario.
 
 Values are named by key path as in ``kapsim run``, including its shorthand for an institution's total
-places (``institutions.NAME.places=N``, see :func:`sim.scenario.expand_override`).
+places (``institutions.NAME.places=N``, see :func:`sim.scenario.loading.expand_override`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import (
+from sim.scenario.loading import (
     ScenarioError,
     apply_override,
     load_scenario,
@@ -20,7 +20,7 @@ from sim.scenario import (
     validate_data,
     with_horizon,
 )
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 Assignment = tuple[list[str], Any, str]  # (key path, value, label naming where it came from)
 

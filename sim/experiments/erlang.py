@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import stays
-from sim.clock import Clock
-from sim.demand import rate
-from sim.schema import Scenario
+from sim.engine import stays
+from sim.engine.clock import Clock
+from sim.engine.demand import rate
+from sim.scenario.schema import Scenario
 
 
 def erlang_b(c: int, a: float) -> float:

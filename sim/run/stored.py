@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.measures import Key
-from sim.outputs import PartialStore, code_fingerprint, write_run
-from sim.runner import run
-from sim.scenario import scenario_hash
-from sim.schema import Scenario
+from sim.results.measures import Key
+from sim.run.folder import PartialStore, code_fingerprint, write_run
+from sim.run.runner import run
+from sim.scenario.loading import scenario_hash
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,8 @@ def obtain(
 ) -> Stored:
     """The results of ``scenario`` in ``folder``: read if finished, else simulated (resuming) and written.
 
-    ``workers``, ``executor`` and ``scheduler`` are passed to :func:`sim.runner.run`. Raises
-    ``sim.runner.Interrupted`` on Ctrl-C, with the finished replications kept in ``folder/.partial``.
+    ``workers``, ``executor`` and ``scheduler`` are passed to :func:`sim.run.runner.run`. Raises
+    ``sim.run.runner.Interrupted`` on Ctrl-C, with the finished replications kept in ``folder/.partial``.
     """
     if finished(folder, scenario):
         try:
