@@ -419,8 +419,8 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     and cost against the waits of remanded youths). An interrupted sweep resumes without recomputing finished
     points.
     """
-    from sim.run.runner import Interrupted
     from sim.experiments.sweep import headline, prepare, run_sweep
+    from sim.run.runner import Interrupted
 
     try:
         base, axes, points = prepare(source, vary, sets, replications, seed)
@@ -489,10 +489,10 @@ def size(
     places, stage, estimate, CI, bound, status, places per institution) and each capacity's outputs in
     OUT/places-N/. A rerun reuses finished capacities.
     """
-    from sim.scenario import overrides
-    from sim.run.runner import Interrupted
     from sim.experiments.size import SizeError, parse_lever, parse_target, summary_lines
     from sim.experiments.size import size as find_size
+    from sim.run.runner import Interrupted
+    from sim.scenario import overrides
 
     try:
         base = overrides.load(scenario, sets, replications, seed)

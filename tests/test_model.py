@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.run.worker import Experiment
-from sim.run.runner import run
-from sim.scenario.loading import load_scenario, with_horizon
 from sim.engine.youths import draw_youths
+from sim.run.runner import run
+from sim.run.worker import Experiment
+from sim.scenario.loading import load_scenario, with_horizon
 from tests.helpers import BASELINE, pool, scenario_of
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.run.worker import Experiment
 from sim.engine.network import EMERGENCY, FLEXIBLE
 from sim.engine.records import MOVE_NEARER_HOME, MOVE_OVERDUE
+from sim.run.worker import Experiment
 from tests.helpers import scenario_of
 
 

@@ -23,8 +23,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.run.worker import Experiment
 from sim.run.runner import run
+from sim.run.worker import Experiment
 from sim.scenario.loading import ScenarioError, load_scenario
 from tests.helpers import BASELINE
 

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from sim.experiments import erlang
-from sim.scenario import overrides
 from sim.cli import main
+from sim.experiments import erlang
 from sim.experiments.size import SizeError, check_target, judge, parse_lever, parse_target
 from sim.results.statistics import t_interval
+from sim.scenario import overrides
 from tests.helpers import BASELINE, pool, scenario_of
 
 

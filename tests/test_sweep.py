@@ -10,11 +10,11 @@ import yaml
 from click.testing import CliRunner
 
 import sim.run.stored
-from sim.scenario import overrides
 from sim.cli import main
-from sim.run.runner import Interrupted
-from sim.scenario.loading import ScenarioError
 from sim.experiments.sweep import axes_of, grid, parse_spec, prepare, short_names
+from sim.run.runner import Interrupted
+from sim.scenario import overrides
+from sim.scenario.loading import ScenarioError
 from tests.helpers import BASELINE, pool, scenario_of
 
 SHORT = ["--set", "horizon.years=2", "--set", "horizon.warmup_days=60", "-n", "4", "-q"]

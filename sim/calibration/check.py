@@ -19,8 +19,8 @@ import pandas as pd
 
 from sim.calibration.data import TYPE_GROUPS, Occupancy, Yearly
 from sim.engine.clock import DAYS_PER_YEAR
-from sim.run.worker import Experiment
 from sim.engine.records import Records
+from sim.run.worker import Experiment
 from sim.scenario.loading import resolved_dict, validate_data
 from sim.scenario.schema import Scenario
 

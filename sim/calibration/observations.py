@@ -29,8 +29,8 @@ import pandas as pd
 
 from sim.calibration.data import TYPE_GROUPS, Episodes, Occupancy, Yearly
 from sim.engine.clock import DAYS_PER_YEAR
-from sim.scenario.schema import Scenario
 from sim.engine.stays import mean_of
+from sim.scenario.schema import Scenario
 
 COLUMNS = [
     "source", "period", "start", "end", "measure", "scope", "placement_type", "observed", "sd", "places",

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import fft, signal
 
+from sim.calibration.data import TYPE_GROUPS
 from sim.engine import demand as demand_model
 from sim.engine import stays as stay_model
-from sim.calibration.data import TYPE_GROUPS
 from sim.engine.clock import DAYS_PER_YEAR, Clock
 from sim.scenario.schema import PLACEMENT_TYPES, Scenario, Seasonality
 

@@ -1,13 +1,23 @@
-"""Who goes where: the national waiting list and the choice of a place.
+"""Who goes where: the national waiting list and the placement rule.
 
-Both are small classes with one narrow job so a scenario can later swap in another rule.
+The placement rule has two sides, and every handler of the model uses these two and nothing else:
+
+- :meth:`Allocation.choose`: which unit a youth gets when places are free (on arrival, or when an
+  emergency place has been used too long): the home region first, then the nearest regions in the
+  scenario's order; regular places everywhere before flexible places, and those before emergency places;
+  within a region, the unit with most free places (ties: the first listed), which spreads youths the way a
+  matching team would rather than filling one institution first.
+- :meth:`WaitingList.first_eligible`: which waiting youth gets a place that frees in a unit: by priority,
+  then first come, first served, among the youths the unit may take.
+
+Both are small classes with one narrow job, so that a scenario can swap in another rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sim.engine.network import Network
+from sim.engine.network import EMERGENCY, Network
 
 
 class WaitingList:
@@ -45,23 +55,23 @@ class WaitingList:
 
 
 class Allocation:
-    """Proximity rule: home region first, then the nearest regions in the scenario's order.
-
-    Within a region the unit with most free places is chosen (ties: the first listed), which spreads
-    youths the way a matching team would rather than filling one institution first. Regular places are
-    tried everywhere before flexible places, and those before emergency places.
-    """
+    """The proximity rule over a network's candidate units (see the module docstring)."""
 
     def __init__(self, network: Network):
-        n_regions = len(network.regions)
-        self.groups = {
-            (p, home): network.candidate_groups(p, home) for p in range(network.n_profiles) for home in range(n_regions)
-        }
+        self.groups = network.groups  # (profile, home) -> units by region and kind, in the order tried
         self._eligible = [list(u.eligible) for u in network.units]
+        # the same groups without emergency units: where a youth moves when an emergency place is overdue
+        kinds = [u.kind for u in network.units]
+        self.groups_no_emergency = self.groups
+        if EMERGENCY in kinds:
+            self.groups_no_emergency = {
+                key: tuple(g for g in groups if kinds[g[0]] != EMERGENCY) for key, groups in self.groups.items()
+            }
 
-    def choose(self, profile: int, home: int, free: Sequence[int]) -> int:
-        """The unit to place this youth in now, or -1 if no eligible place is free."""
-        for group in self.groups[profile, home]:
+    @staticmethod
+    def choose(groups: Sequence[Sequence[int]], free: Sequence[int]) -> int:
+        """The unit to place a youth with these candidate ``groups`` in now, or -1 if none has a free place."""
+        for group in groups:
             best, most = -1, 0
             for u in group:
                 if free[u] > most:

@@ -1,23 +1,24 @@
 """The SimPy model, written for speed: events with callbacks, no process per youth.
 
 A youth is a row of numbers in lists, not a generator. Arrival times are known before the run (see
-:mod:`sim.engine.youths`), so the run loop merges that sorted stream with SimPy's event queue instead of pushing
-every arrival through the heap. Departures, half of all events, are kept in a heap of their own as plain
-``(time, priority, eid, youth)`` tuples numbered from the environment's own event counter, so merging the
-two heaps gives exactly the order of one SimPy queue (time, priority, insertion) without creating an event
-object per stay. Everything else (withdrawals, planned changes, flexible and emergency places) is a SimPy
-event with a callback. At equal times queued events go first (a place freed at time t is free for a youth
-arriving at t).
+:mod:`sim.engine.youths`), so the run loop merges that sorted stream with SimPy's event queue instead of
+pushing every arrival through the heap. Departures, half of all events, are kept in a heap of their own as
+plain ``(time, priority, eid, youth)`` tuples numbered from the environment's own event counter, so merging
+the two heaps gives exactly the order of one SimPy queue (time, priority, insertion) without creating an
+event object per stay. Everything else (withdrawals, planned changes, flexible and emergency places) is a
+SimPy event with a callback. At equal times queued events go first (a place freed at time t is free for a
+youth arriving at t).
 
-When a place frees it is offered, in this order, to: a youth in an emergency place in the same
-institution; a youth whose emergency place is overdue; the first eligible youth on the waiting list; and,
-with ``move_nearer_home``, a youth from this region placed elsewhere. Only then does it stay free.
+Every handler uses the one placement rule of :mod:`sim.engine.allocation` (``choose`` a unit for a youth,
+``first_eligible`` youth for a unit) and the one placement action :meth:`Model.place`. When a place frees it
+is offered, in this order, to: a youth in an emergency place in the same institution; a youth whose
+emergency place is overdue; the first eligible youth on the waiting list; and, with ``move_nearer_home``,
+a youth from this region placed elsewhere. Only then does it stay free.
 
-The inner loop avoids attribute look-ups and helper calls on purpose (see ``kapsim bench``): events are
-:class:`simpy.Event` objects carrying their payload as value, pushed onto the environment's event queue
-exactly as :meth:`simpy.Environment.schedule` does, and :meth:`Model.run` steps the queue like
-:meth:`simpy.Environment.run` without its per-step method calls. :mod:`sim.engine.reference` is the base model
-written the plain SimPy way (one process per youth) and must give identical records on the same streams.
+The event loop (:meth:`Model.run`) steps SimPy's queue the way :meth:`simpy.Environment.run` does, without
+its per-step method calls, and the arrival and departure handlers are closures over the model's lists (see
+``kapsim bench``). :mod:`sim.engine.reference` is the same model written the plain SimPy way (one process
+per youth) and must give identical records on the same streams.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from sim.engine.allocation import WaitingList
+from sim.engine.allocation import Allocation, WaitingList
+from sim.engine.flexible import FlexiblePools
 from sim.engine.network import EMERGENCY, FLEXIBLE, Network
 from sim.engine.records import MOVE_EMERGENCY_ENDS, MOVE_NEARER_HOME, MOVE_OVERDUE, Records
 from sim.engine.youths import Youths
@@ -45,34 +47,36 @@ class Call(simpy.Event):
         self._ok = True
 
 
-class FlexPool:
-    """State of one flexible pool: how long its waiting list has been long, what is being opened."""
-
-    __slots__ = ("unit", "rule", "queue", "long_since", "pending", "opened_at", "free_since", "check_pending")
-
-    def __init__(self, unit: int, rule):
-        self.unit = unit
-        self.rule = rule
-        self.queue = 0  # youths waiting whom these places may take
-        self.long_since: float | None = None  # since when queue >= trigger
-        self.pending = 0  # places being prepared (lead time)
-        self.opened_at = -math.inf
-        self.free_since: list[float] = []  # since when each free place has been free, oldest first
-        self.check_pending = False  # a closing check is scheduled
-
-
 class Model:
     """One replication. Build it, call :meth:`run`, get :class:`~sim.engine.records.Records`."""
 
-    def __init__(self, network: Network, youths: Youths, end: float):
+    def __init__(self, network: Network, youths: Youths, end: float, allocation: Allocation | None = None):
         self.network = network
         self.end = end
         self.env = simpy.Environment()
-        self.allocation = network.allocation
+        self.allocation = allocation or Allocation(network)  # the worker builds it once for all replications
         self.waiting = WaitingList(network.priority)
-        n = len(youths)
         self.youths = youths
-        # plain lists: indexing them in the event loop is several times faster than numpy scalars
+        self._youth_lists(network, youths)
+        self._unit_lists(network)
+        self.moves: list[tuple[float, int, int, int, int]] = []  # (time, youth, from, to, reason)
+        self.openings: list[tuple[float, int, int]] = []  # (time, unit, places opened)
+        self.overdue: list[tuple[float, int]] = []  # (time, youth) an emergency place passed its limit
+        # policies (empty when the scenario has none, and then never touched in the inner loop)
+        self._in_emergency = [[] for _ in network.institutions]  # youths in emergency places, by institution
+        self._overdue_now: list[int] = []
+        self._emergency_days = list(network.emergency_days)
+        self.flex = FlexiblePools(self, network)
+        self._has_flex = bool(self.flex)  # a plain bool: tested on every change of the waiting list
+        self._nearer = network.move_nearer_home
+        self._away = [[] for _ in network.regions]  # by home region: youths placed outside it
+        # without emergency places or moves, a freed place goes straight to the waiting list (fast path)
+        self._simple = not self._nearer and EMERGENCY not in self.kind
+        self.place, self.take = self._placer(), self._taker()
+
+    def _youth_lists(self, network: Network, youths: Youths) -> None:
+        """Per-youth plain lists: indexing them in the event loop is several times faster than numpy scalars."""
+        n = len(youths)
         self._arrival = youths.arrival.tolist()
         self._type = youths.type.tolist()
         self._profile = youths.profile.tolist()
@@ -80,9 +84,13 @@ class Model:
         self._stay = youths.stay.tolist()
         self._patience = youths.patience.tolist()
         n_regions = len(network.regions)
-        groups = self.allocation.groups
+        groups, no_emergency = self.allocation.groups, self.allocation.groups_no_emergency
+        keys = (youths.profile * n_regions + youths.home).tolist()
         by_key = [groups[p, h] for p in range(network.n_profiles) for h in range(n_regions)]
-        self._groups = list(map(by_key.__getitem__, (youths.profile * n_regions + youths.home).tolist()))
+        self._groups = list(map(by_key.__getitem__, keys))
+        if no_emergency is not groups:  # only where the network has emergency places
+            by_key = [no_emergency[p, h] for p in range(network.n_profiles) for h in range(n_regions)]
+            self._groups_no_emergency = list(map(by_key.__getitem__, keys))
         placed = youths.start_unit >= 0
         self._placed_at_start = list(zip(np.flatnonzero(placed).tolist(), youths.start_unit[placed].tolist()))
         stream = np.flatnonzero(~placed)
@@ -95,6 +103,8 @@ class Model:
         self.left = [math.nan] * n
         self.withdrawn = [math.nan] * n
         self._waiting_flag = [False] * n
+
+    def _unit_lists(self, network: Network) -> None:
         units = network.units
         self.kind = [u.kind for u in units]
         self.unit_inst = [u.institution for u in units]
@@ -106,24 +116,8 @@ class Model:
         self.open_log: list[tuple[float, int, int]] = [
             (0.0, u, 0 if k == EMERGENCY else p) for u, (p, k) in enumerate(zip(self.places, self.kind))
         ]
-        self.moves: list[tuple[float, int, int, int, int]] = []  # (time, youth, from, to, reason)
-        self.openings: list[tuple[float, int, int]] = []  # (time, unit, places opened)
-        self.overdue: list[tuple[float, int]] = []  # (time, youth) an emergency place passed its limit
-        # policies (empty when the scenario has none, and then never touched in the inner loop)
-        self._in_emergency = [[] for _ in network.institutions]  # youths in emergency places, by institution
-        self._overdue_now: list[int] = []
-        self._emergency_days = list(network.emergency_days)
-        self._flex = [FlexPool(u, rule) for u, rule in network.flexible]
-        self._flex_of_unit = {p.unit: p for p in self._flex}
-        self._flex_of_profile = [
-            [p for p in self._flex if network.units[p.unit].eligible[k]] for k in range(network.n_profiles)
-        ]
-        self._nearer = network.move_nearer_home
-        self._away = [[] for _ in network.regions]  # by home region: youths placed outside it
-        # without emergency places or moves, a freed place goes straight to the waiting list (fast path)
-        self._simple = not self._nearer and EMERGENCY not in self.kind
 
-    def _at(self, delay: float, value, callback) -> None:
+    def at(self, delay: float, value, callback) -> None:
         """Schedule ``callback(event)`` after ``delay`` days, with ``event.value == value``."""
         env = self.env
         heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), Call(env, value, callback)))
@@ -132,7 +126,7 @@ class Model:
     def run(self) -> Records:
         env, end = self.env, self.end
         for day, u, places in self.network.changes:
-            self._at(day, (u, places), self._on_change)
+            self.at(day, (u, places), self._on_change)
         for i, u in self._placed_at_start:
             self._place_at_start(i, u)
         # two heaps and one sorted list, merged: SimPy's queue (every event but departures), the departures
@@ -142,11 +136,10 @@ class Model:
         queue, departures = env._queue, self._departures_heap
         heappush(queue, (math.inf, NORMAL, -1, None))
         heappush(departures, (math.inf, NORMAL, -2, -1))
-        arrivals = self._arrivals_at
+        arrivals = self._arrivals_at + [math.inf]  # a sentinel here too
         stream = self._stream
-        n = len(arrivals)
         k = 0
-        next_arrival = arrivals[0] if n else math.inf
+        next_arrival = arrivals[0]
         arrive, depart = self._arrival_handler(), self._departure_handler()
         while True:
             q, d = queue[0], departures[0]
@@ -173,8 +166,15 @@ class Model:
             env._now = next_arrival
             arrive(stream[k], next_arrival)
             k += 1
-            next_arrival = arrivals[k] if k < n else math.inf
+            next_arrival = arrivals[k]
         env._now = end
+        # a model runs once: drop what refers back to it (closures, pools, pending events' callbacks), so it is
+        # freed as soon as its records are made instead of waiting for the garbage collector (``kapsim bench``)
+        self.place = self.take = self.flex = None
+        queue.clear()
+        return self._records()
+
+    def _records(self) -> Records:
         left, withdrawn = np.array(self.left), np.array(self.withdrawn)
         handled = np.count_nonzero(~np.isnan(left)) + np.count_nonzero(~np.isnan(withdrawn))  # departures, withdrawals
         return Records(
@@ -191,63 +191,47 @@ class Model:
             overdue=np.array(self.overdue, dtype=float).reshape(-1, 2),
         )
 
-    # --- arrivals and placement -----------------------------------------------------------------
-    def _arrival_handler(self):
-        """``arrive(i, now)``: youth ``i`` arrives. A closure over the model's lists (which are never
-        rebound, only changed in place): reading them from closure cells instead of attributes saved about
-        6 % of a replication's run time (best of 15 alternating rounds, baseline)."""
-        free, occupied, admitted, unit, cur = self.free, self.occupied, self.admitted, self.unit, self.cur
-        groups, stay, kind, patience_of = self._groups, self._stay, self.kind, self._patience
-        departures, eid = self._departures_heap, self.env._eid
+    # --- the placement action -------------------------------------------------------------------
+    def _placer(self):
+        """``place(i, u, now)``: youth ``i`` gets a place in unit ``u`` (already counted out of ``free``).
 
-        def arrive(i: int, now: float) -> None:
-            # allocation (see Allocation.choose, inlined): home region first, most free places within a region
-            for group in groups[i] if any(free) else ():  # nothing free anywhere: straight to the list
-                best, most = -1, 0
-                for u in group:
-                    if free[u] > most:
-                        best, most = u, free[u]
-                if best >= 0:  # _place, inlined
-                    free[best] -= 1
-                    occupied[best] += 1
-                    admitted[i] = now
-                    unit[i] = best
-                    cur[i] = best
-                    heappush(departures, (now + stay[i], NORMAL, next(eid), i))
-                    if kind[best]:
-                        self._entered_special(i, best, now)
-                    if self._nearer and self.unit_region[best] != self._home[i]:
-                        self._away[self._home[i]].append(i)
-                    return
-            patience = patience_of[i]
-            if patience == 0.0:  # a type without a waiting list: diverted at once
-                self.withdrawn[i] = now
-                return
-            self.waiting.push(i, self._type[i])
-            self._waiting_flag[i] = True
-            if self._flex:
-                self._queue_changed(i, +1, now)
-            if patience != math.inf:
-                arrived = self._arrival[i]
-                self._at(patience if arrived == now else arrived + patience - now, i, self._on_withdrawal)
+        The one placement action of every handler. A closure over the model's lists (which are never
+        rebound, only changed in place): reading them from closure cells instead of attributes is measurably
+        faster in the event loop (``kapsim bench``).
+        """
+        occupied, admitted, unit, cur = self.occupied, self.admitted, self.unit, self.cur
+        stay, kind, departures, eid = self._stay, self.kind, self._departures_heap, self.env._eid
+        nearer, unit_region, home, away = self._nearer, self.unit_region, self._home, self._away
 
-        return arrive
+        def place(i: int, u: int, now: float) -> None:
+            occupied[u] += 1
+            admitted[i] = now
+            unit[i] = u
+            cur[i] = u
+            heappush(departures, (now + stay[i], NORMAL, next(eid), i))
+            if kind[u]:
+                self._entered_special(i, u, now)
+            if nearer and unit_region[u] != home[i]:
+                away[home[i]].append(i)
 
-    def _leaves_at(self, time: float, i: int) -> None:
-        """Schedule youth ``i``'s departure (the handlers inline this on their hot path)."""
-        heappush(self._departures_heap, (time, NORMAL, next(self.env._eid), i))
+        return place
 
-    def _place(self, i: int, u: int, now: float) -> None:
-        """Put youth ``i`` in a place of unit ``u`` already counted out of ``free``."""
-        self.occupied[u] += 1
-        self.admitted[i] = now
-        self.unit[i] = u
-        self.cur[i] = u
-        self._leaves_at(now + self._stay[i], i)
-        if self.kind[u]:
-            self._entered_special(i, u, now)
-        if self._nearer and self.unit_region[u] != self._home[i]:
-            self._away[self._home[i]].append(i)
+    def _taker(self):
+        """``take(u, now)``: the first waiting youth that unit ``u`` may take, off the list (the rule's other
+        side), or -1. Callers test ``waiting.size`` first: most places free while nobody waits. A closure,
+        like :meth:`_placer`."""
+        first_eligible, elig, profile, flag = self.waiting.first_eligible, self._elig, self._profile, self._waiting_flag
+        has_flex, flex = self._has_flex, self.flex
+
+        def take(u: int, now: float) -> int:
+            j = first_eligible(elig[u], profile)
+            if j >= 0:
+                flag[j] = False
+                if has_flex:
+                    flex.queue_changed(profile[j], -1, now)
+            return j
+
+        return take
 
     def _place_at_start(self, i: int, u: int) -> None:
         """A youth already in unit ``u`` on the start date (may exceed its places: they then drain)."""
@@ -258,7 +242,7 @@ class Model:
         self.admitted[i] = self._arrival[i]
         self.unit[i] = u
         self.cur[i] = u
-        self._leaves_at(self._arrival[i] + self._stay[i], i)
+        heappush(self._departures_heap, (self._arrival[i] + self._stay[i], NORMAL, next(self.env._eid), i))
         if self._nearer and self.unit_region[u] != self._home[i]:
             self._away[self._home[i]].append(i)
 
@@ -266,17 +250,41 @@ class Model:
         if self.kind[u] == EMERGENCY:
             self._in_emergency[self.unit_inst[u]].append(i)
             self.open_log.append((now, u, self.occupied[u]))
-            self._at(self._emergency_days[u], i, self._on_emergency_limit)
+            self.at(self._emergency_days[u], i, self._on_emergency_limit)
         else:
-            self._flex_sync(u, now)
+            self.flex.sync(u, now)
+
+    # --- arrivals -------------------------------------------------------------------------------
+    def _arrival_handler(self):
+        """``arrive(i, now)``: youth ``i`` arrives and is placed by the rule, or waits, or is diverted."""
+        free, groups, choose, place = self.free, self._groups, Allocation.choose, self.place
+        patience_of, arrival = self._patience, self._arrival
+
+        def arrive(i: int, now: float) -> None:
+            u = choose(groups[i], free) if any(free) else -1  # nothing free anywhere: straight to the list
+            if u >= 0:
+                free[u] -= 1
+                place(i, u, now)
+                return
+            patience = patience_of[i]
+            if patience == 0.0:  # a type without a waiting list: diverted at once
+                self.withdrawn[i] = now
+                return
+            self.waiting.push(i, self._type[i])
+            self._waiting_flag[i] = True
+            if self._has_flex:
+                self.flex.queue_changed(self._profile[i], +1, now)
+            if patience != math.inf:
+                arrived = arrival[i]
+                self.at(patience if arrived == now else arrived + patience - now, i, self._on_withdrawal)
+
+        return arrive
 
     # --- places freeing -------------------------------------------------------------------------
     def _departure_handler(self):
-        """``depart(i, now)``: youth ``i`` leaves its place (a closure, like :meth:`_arrival_handler`)."""
-        free, occupied, admitted, unit, cur = self.free, self.occupied, self.admitted, self.unit, self.cur
-        left, places, stay, kind, elig = self.left, self.places, self._stay, self.kind, self._elig
-        waiting, profile, waiting_flag, open_log = self.waiting, self._profile, self._waiting_flag, self.open_log
-        departures, eid, simple = self._departures_heap, self.env._eid, self._simple
+        """``depart(i, now)``: youth ``i`` leaves its place, which goes to whoever comes first."""
+        free, occupied, cur, left, places, kind = self.free, self.occupied, self.cur, self.left, self.places, self.kind
+        open_log, simple, take, place, waiting = self.open_log, self._simple, self.take, self.place, self.waiting
 
         def depart(i: int, now: float) -> None:
             u = cur[i]
@@ -284,27 +292,18 @@ class Model:
             cur[i] = -1
             n = occupied[u] - 1
             occupied[u] = n
-            if simple:  # _vacate and _offer, inlined for the common case
+            if simple:  # no emergency places or moves: the waiting list, or free
                 if n >= places[u]:
                     open_log.append((now, u, n))  # a closure is waiting for this place
                     return
                 if waiting.size:
-                    j = waiting.first_eligible(elig[u], profile)
+                    j = take(u, now)
                     if j >= 0:
-                        waiting_flag[j] = False
-                        if self._flex:
-                            self._queue_changed(j, -1, now)
-                        occupied[u] = n + 1
-                        admitted[j] = now
-                        unit[j] = u
-                        cur[j] = u
-                        heappush(departures, (now + stay[j], NORMAL, next(eid), j))
-                        if kind[u]:
-                            self._entered_special(j, u, now)
+                        place(j, u, now)
                         return
                 free[u] += 1
                 if kind[u] == FLEXIBLE:
-                    self._flex_sync(u, now)
+                    self.flex.sync(u, now)
                 return
             if kind[u] == EMERGENCY:
                 self._in_emergency[self.unit_inst[u]].remove(i)
@@ -319,15 +318,10 @@ class Model:
         occupied = self.occupied[u]
         if self.kind[u] == EMERGENCY:
             self.open_log.append((now, u, occupied))  # an emergency bed closes when its youth leaves it ...
-            waiting = self.waiting
-            if waiting.size:  # ... unless a youth is waiting whom it may take: the institution is still full
-                j = waiting.first_eligible(self._elig[u], self._profile)
-                if j >= 0:
-                    self._waiting_flag[j] = False
-                    if self._flex:
-                        self._queue_changed(j, -1, now)
-                    self._place(j, u, now)
-                    return
+            j = self.take(u, now) if self.waiting.size else -1  # ... unless a youth waits whom it may take
+            if j >= 0:
+                self.place(j, u, now)
+                return
             self.free[u] += 1
             return
         if occupied >= self.places[u]:
@@ -337,7 +331,7 @@ class Model:
         if not self._offer(u, now):
             self.free[u] += 1
             if self.kind[u] == FLEXIBLE:
-                self._flex_sync(u, now)
+                self.flex.sync(u, now)
 
     def _offer(self, u: int, now: float) -> bool:
         """Give one place of unit ``u`` (not counted in ``free``) to whoever comes first; False if nobody."""
@@ -351,15 +345,10 @@ class Model:
             if elig[profile[j]]:
                 self._move(j, u, now, MOVE_OVERDUE)
                 return True
-        waiting = self.waiting
-        if waiting.size:
-            j = waiting.first_eligible(elig, profile)
-            if j >= 0:
-                self._waiting_flag[j] = False
-                if self._flex:
-                    self._queue_changed(j, -1, now)
-                self._place(j, u, now)
-                return True
+        j = self.take(u, now) if self.waiting.size else -1
+        if j >= 0:
+            self.place(j, u, now)
+            return True
         if self._nearer and self.kind[u] != FLEXIBLE:  # a move never opens up the need for a flexible place
             return self._bring_home(u, now)
         return False
@@ -376,7 +365,7 @@ class Model:
             if j in self._overdue_now:
                 self._overdue_now.remove(j)
         if self.kind[to] == FLEXIBLE:
-            self._flex_sync(to, now)
+            self.flex.sync(to, now)
         if self._nearer and self.unit_region[to] != self._home[j] and self.unit_region[frm] == self._home[j]:
             self._away[self._home[j]].append(j)
         self._vacate(frm, now)
@@ -402,7 +391,7 @@ class Model:
         self._move(moved, u, now, MOVE_NEARER_HOME)
         return True
 
-    def _fill(self, u: int, now: float) -> None:
+    def fill(self, u: int, now: float) -> None:
         """Give the free places of unit ``u`` to whoever comes first, while anyone does."""
         while self.free[u] > 0:
             self.free[u] -= 1
@@ -418,8 +407,8 @@ class Model:
             self._waiting_flag[i] = False
             self.waiting.remove(i, self._type[i])
             self.withdrawn[i] = now
-            if self._flex:
-                self._queue_changed(i, -1, now)
+            if self._has_flex:
+                self.flex.queue_changed(self._profile[i], -1, now)
 
     def _on_change(self, event: simpy.Event) -> None:
         u, places = event._value
@@ -427,10 +416,11 @@ class Model:
         self.places[u] = places
         self.free[u] = places - self.occupied[u] if places > self.occupied[u] else 0
         self.open_log.append((now, u, max(places, self.occupied[u])))
-        self._fill(u, now)
+        self.fill(u, now)
 
     def _on_emergency_limit(self, event: simpy.Event) -> None:
-        """An emergency place has been used as long as allowed: its youth moves at the first chance."""
+        """An emergency place has been used as long as allowed: its youth moves at the first chance, to the
+        place the rule chooses among the regular and flexible places free now, or else when one frees."""
         j = event._value
         c = self.cur[j]
         if c < 0 or self.kind[c] != EMERGENCY:
@@ -438,85 +428,7 @@ class Model:
         now = self.env._now
         self.overdue.append((now, j))
         self._overdue_now.append(j)
-        free = self.free
-        for group in self._groups[j]:
-            for u in group:
-                if self.kind[u] != EMERGENCY and free[u] > 0:
-                    free[u] -= 1
-                    self._move(j, u, now, MOVE_OVERDUE)
-                    return
-
-    # --- flexible places ------------------------------------------------------------------------
-    def _queue_changed(self, i: int, delta: int, now: float) -> None:
-        for pool in self._flex_of_profile[self._profile[i]]:
-            pool.queue += delta
-            need = pool.rule.trigger.queue_at_least
-            if pool.queue >= need:
-                if pool.long_since is None:
-                    pool.long_since = now
-                    self._at(pool.rule.trigger.for_days, (pool, now), self._on_flex_check)
-            else:
-                pool.long_since = None
-
-    def _on_flex_check(self, event: simpy.Event) -> None:
-        pool, since = event._value
-        if pool.long_since != since or pool.pending:
-            return
-        rule = pool.rule
-        room = rule.places - self.places[pool.unit] if self.places[pool.unit] < rule.places else 0
-        if room <= 0:
-            return
-        pool.pending = min(rule.step or rule.places, room)
-        self._at(rule.lead_days, pool, self._on_flex_open)
-
-    def _on_flex_open(self, event: simpy.Event) -> None:
-        pool = event._value
-        now = self.env._now
-        u = pool.unit
-        n, pool.pending = pool.pending, 0
-        self.places[u] += n
-        self.free[u] += n
-        pool.opened_at = now
-        self.openings.append((now, u, n))
-        self.open_log.append((now, u, max(self.places[u], self.occupied[u])))
-        self._fill(u, now)
-        self._flex_sync(u, now)
-        if pool.queue >= pool.rule.trigger.queue_at_least:  # still long: count again from now
-            pool.long_since = now
-            self._at(pool.rule.trigger.for_days, (pool, now), self._on_flex_check)
-
-    def _flex_sync(self, u: int, now: float) -> None:
-        """Keep one 'free since' time per free place of a flexible pool, and a closing check scheduled.
-
-        A taken place is the most recently freed one, so the places free longest are the ones that close.
-        """
-        pool = self._flex_of_unit[u]
-        since = pool.free_since
-        free = self.free[u]
-        while len(since) > free:
-            since.pop()
-        while len(since) < free:
-            since.append(now)
-        if since and not pool.check_pending:
-            pool.check_pending = True
-            due = max(since[0] + pool.rule.close_after_empty_days, pool.opened_at + pool.rule.min_open_days)
-            self._at(max(due - now, 0.0), pool, self._on_flex_close)
-
-    def _on_flex_close(self, event: simpy.Event) -> None:
-        """Close the places free for ``close_after_empty_days``, once open ``min_open_days``."""
-        pool = event._value
-        pool.check_pending = False
-        u = pool.unit
-        now = self.env._now
-        rule = pool.rule
-        if now >= pool.opened_at + rule.min_open_days - 1e-9:
-            since = pool.free_since
-            due = 0
-            while due < len(since) and since[due] + rule.close_after_empty_days <= now + 1e-9:
-                due += 1
-            if due:
-                self.places[u] -= due
-                self.free[u] -= due
-                del since[:due]
-                self.open_log.append((now, u, max(self.places[u], self.occupied[u])))
-        self._flex_sync(u, now)
+        u = next((u for g in self._groups_no_emergency[j] for u in g if self.free[u] > 0), -1)  # TEMP old rule
+        if u >= 0:
+            self.free[u] -= 1
+            self._move(j, u, now, MOVE_OVERDUE)

@@ -57,11 +57,10 @@ class Network:
         return len(self.units)
 
     @cached_property
-    def allocation(self):
-        """The allocation tables, built once per network (every replication reuses them)."""
-        from sim.engine.allocation import Allocation
-
-        return Allocation(self)
+    def groups(self) -> dict[tuple[int, int], tuple[tuple[int, ...], ...]]:
+        """(profile, home region) -> :meth:`candidate_groups`, built once per network (replications reuse it)."""
+        homes = range(len(self.regions))
+        return {(p, home): self.candidate_groups(p, home) for p in range(self.n_profiles) for home in homes}
 
     @property
     def n_profiles(self) -> int:

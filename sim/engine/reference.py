@@ -13,7 +13,7 @@ import math
 import numpy as np
 import simpy
 
-from sim.engine.allocation import WaitingList
+from sim.engine.allocation import Allocation, WaitingList
 from sim.engine.network import Network
 from sim.engine.records import Records
 from sim.engine.youths import Youths
@@ -23,7 +23,7 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
     if network.flexible or network.move_nearer_home or any(u.kind for u in network.units):
         raise NotImplementedError("the reference model covers the base model only, without capacity policies")
     env = simpy.Environment()
-    allocation = network.allocation
+    allocation = Allocation(network)
     waiting = WaitingList(network.priority)
     n = len(youths)
     admitted = [math.nan] * n
@@ -52,7 +52,7 @@ def run_reference(network: Network, youths: Youths, end: float) -> Records:
     def youth(i: int):
         k, home = int(youths.type[i]), int(youths.home[i])
         events[0] += 1
-        u = allocation.choose(int(youths.profile[i]), home, free)
+        u = allocation.choose(allocation.groups[int(youths.profile[i]), home], free)
         if youths.start_unit[i] >= 0:  # already placed on the start date
             u = int(youths.start_unit[i])
             occupied[u] += 1

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine import demand
-from sim.engine import stays
+from sim.engine import demand, stays
 from sim.engine.clock import Clock
 from sim.engine.network import Network
-from sim.scenario.schema import Scenario
 from sim.engine.streams import stream
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.scenario import overrides
+from sim.results.statistics import t_interval
 from sim.run.folder import atomic_write, safe_child
+from sim.run.stored import Stored, obtain
+from sim.scenario import overrides
 from sim.scenario.loading import ScenarioError, with_horizon
 from sim.scenario.schema import Scenario
-from sim.results.statistics import t_interval
-from sim.run.stored import Stored, obtain
 
 COLUMNS = [
     "scenario", "metric", "scope", "placement_type", "mean", "ci_low", "ci_high", "n",

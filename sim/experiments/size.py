@@ -47,11 +47,11 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import erlang
-from sim.scenario import overrides
-from sim.run.folder import atomic_text, atomic_write, safe_child
-from sim.scenario.schema import Scenario
 from sim.results.statistics import t_interval
+from sim.run.folder import atomic_text, atomic_write, safe_child
 from sim.run.stored import Stored, obtain
+from sim.scenario import overrides
+from sim.scenario.schema import Scenario
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,

@@ -35,12 +35,12 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sim.scenario import overrides
+from sim.results.statistics import summarise
 from sim.run.folder import atomic_write, safe_child
+from sim.run.stored import Stored, obtain
+from sim.scenario import overrides
 from sim.scenario.loading import ScenarioError, scenario_hash, with_horizon
 from sim.scenario.schema import Scenario
-from sim.results.statistics import summarise
-from sim.run.stored import Stored, obtain
 
 
 class SweepFile(BaseModel):

@@ -17,8 +17,8 @@ import numpy as np
 from sim.engine.clock import DAYS_PER_YEAR, Clock
 from sim.engine.network import EMERGENCY, FLEXIBLE, REGULAR, Network
 from sim.engine.records import MOVE_NEARER_HOME, Records
-from sim.scenario.schema import Scenario
 from sim.engine.youths import Youths
+from sim.scenario.schema import Scenario
 
 Key = tuple[str, str, str]  # (metric, scope, placement_type)
 

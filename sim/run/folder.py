@@ -163,8 +163,8 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
 
     from sim import __version__
     from sim.engine.clock import Clock
-    from sim.scenario.loading import resolved_yaml, scenario_hash
     from sim.results.statistics import QUANTILES, summarise
+    from sim.scenario.loading import resolved_yaml, scenario_hash
 
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").unlink(missing_ok=True)

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.run.worker import Experiment
 from sim.results.measures import Layout
+from sim.results.statistics import DailyQuantiles
 from sim.run.folder import PartialStore
+from sim.run.worker import Experiment
 from sim.scenario.loading import scenario_hash
 from sim.scenario.schema import Scenario
-from sim.results.statistics import DailyQuantiles
 
 _EXPERIMENTS: dict[str, Experiment] = {}
 

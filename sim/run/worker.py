@@ -9,13 +9,14 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.engine.allocation import Allocation
 from sim.engine.clock import Clock
-from sim.results.measures import Layout, Measures
 from sim.engine.model import Model
 from sim.engine.network import Network, compile_network
 from sim.engine.records import Records
-from sim.scenario.schema import Scenario
 from sim.engine.youths import draw_youths
+from sim.results.measures import Layout, Measures
+from sim.scenario.schema import Scenario
 
 
 class Experiment:
@@ -46,6 +47,11 @@ class Experiment:
         return exp
 
     @cached_property
+    def allocation(self) -> Allocation:
+        """The placement rule's tables, built once for all replications."""
+        return Allocation(self.network)
+
+    @cached_property
     def measures(self) -> Measures:
         return Measures(self.scenario, self.network, self.clock)
 
@@ -62,7 +68,7 @@ class Experiment:
             from sim.engine.reference import run_reference
 
             return run_reference(self.network, youths, self.clock.end)
-        return Model(self.network, youths, self.clock.end).run()
+        return Model(self.network, youths, self.clock.end, self.allocation).run()
 
     def replicate(self, replication: int) -> tuple[np.ndarray, np.ndarray]:
         """(metric vector, daily [series, day] int32 array) of one replication."""

@@ -27,8 +27,8 @@ import pytest
 from scipy import integrate
 
 from sim.engine import demand
-from sim.run.worker import Experiment
 from sim.engine.youths import draw_youths
+from sim.run.worker import Experiment
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import ALPHA, DAYS_PER_YEAR, assert_close, poisson_chi_square_p
 

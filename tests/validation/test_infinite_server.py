@@ -26,9 +26,9 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from sim.engine.stays import frozen
 from sim.run.worker import Experiment
 from sim.scenario.schema import Duration
-from sim.engine.stays import frozen
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import ALPHA, DAYS_PER_YEAR, assert_close
 

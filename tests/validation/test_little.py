@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.run.worker import Experiment
 from sim.run.runner import run
+from sim.run.worker import Experiment
 from sim.scenario.loading import load_scenario
 from tests.helpers import BASELINE
 from tests.validation.theory import DAYS_PER_YEAR, assert_close

@@ -33,8 +33,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from sim.engine import demand
-from sim.engine import stays
+from sim.engine import demand, stays
 from sim.run.worker import Experiment
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import ALPHA, DAYS_PER_YEAR, assert_close

@@ -23,10 +23,10 @@ import pytest
 from scipy import stats
 
 from sim.engine import stays
-from sim.run.worker import Experiment
-from sim.scenario.schema import Duration
 from sim.engine.streams import stream
 from sim.engine.youths import draw_youths
+from sim.run.worker import Experiment
+from sim.scenario.schema import Duration
 from tests.helpers import pool, scenario_of
 from tests.validation.theory import ALPHA
 
