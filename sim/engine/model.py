@@ -428,7 +428,7 @@ class Model:
         now = self.env._now
         self.overdue.append((now, j))
         self._overdue_now.append(j)
-        u = next((u for g in self._groups_no_emergency[j] for u in g if self.free[u] > 0), -1)  # TEMP old rule
+        u = Allocation.choose(self._groups_no_emergency[j], self.free)
         if u >= 0:
             self.free[u] -= 1
             self._move(j, u, now, MOVE_OVERDUE)

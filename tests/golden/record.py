@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.run.worker import Experiment
 from sim.run.folder import write_run
 from sim.run.runner import run
+from sim.run.worker import Experiment
 from sim.scenario.loading import load_scenario, with_horizon
 
 ROOT = Path(__file__).resolve().parents[2]
