@@ -269,7 +269,7 @@ def bench(scenario, years, replications, parallel_reps, sweep_points, sweep_repl
     for key, value in figures.items():
         click.echo(f"{key:36s} {value}")
     if json_path:
-        from sim.run.folder import atomic_text
+        from sim.run.files import atomic_text
 
         atomic_text(Path(json_path), json.dumps(figures, indent=2))
 

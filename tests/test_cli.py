@@ -140,7 +140,8 @@ def test_interrupted_run_keeps_finished_work_and_resumes(tmp_path):
 
 
 def test_a_partial_run_from_other_model_code_is_discarded_not_mixed_in(tmp_path):
-    from sim.run.folder import PartialStore, code_fingerprint
+    from sim.run.folder import code_fingerprint
+    from sim.run.partial import PartialStore
     from sim.run.runner import run
     from sim.scenario.loading import load_scenario, scenario_hash, with_horizon
 

@@ -35,7 +35,7 @@ from sim.calibration import check, observations
 from sim.calibration.aggregates import AggregateFit, fit_aggregates
 from sim.calibration.data import DataError, Episodes, Occupancy, Yearly, load
 from sim.calibration.episodes import EpisodesFit, fit_episodes
-from sim.run.folder import atomic_text
+from sim.run.files import atomic_text
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 

@@ -21,7 +21,8 @@ import pandas as pd
 from scipy import stats
 
 from sim.results.statistics import t_interval
-from sim.run.folder import atomic_write, safe_child
+from sim.run.files import safe_child
+from sim.run.folder import COMPARISON, write_csv
 from sim.run.stored import Stored, obtain
 from sim.scenario import overrides
 from sim.scenario.loading import ScenarioError, with_horizon
@@ -123,7 +124,7 @@ def run_comparison(
         if on_done is not None:
             on_done(entry, stored)
     table = comparison(results, level)
-    atomic_write(out / "comparison.csv", lambda fh: table.to_csv(fh, index=False, float_format="%.6g"), mode="w")
+    write_csv(out / COMPARISON, table)
     return table
 
 

@@ -37,7 +37,6 @@ import json
 import math
 import operator
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,7 +47,9 @@ import pandas as pd
 
 from sim.experiments import erlang
 from sim.results.statistics import t_interval
-from sim.run.folder import atomic_text, atomic_write, safe_child
+from sim.run.files import atomic_text, safe_child
+from sim.run.folder import SIZE_CSV, SIZE_JSON, write_csv
+from sim.run.progress import progress_bar
 from sim.run.stored import Stored, obtain
 from sim.scenario import overrides
 from sim.scenario.schema import Scenario
@@ -333,8 +334,6 @@ def size(
 ) -> Sizing:
     """Find the smallest lever value meeting ``target``; writes ``out/size.json``, ``out/size.csv`` and a
     folder ``out/places-N/`` per simulated capacity (reused on a rerun)."""
-    from tqdm import tqdm
-
     from sim.run.worker import Experiment
 
     check_target(target, Experiment(base).layout.keys)  # before anything runs
@@ -342,7 +341,7 @@ def size(
     limit = max_places if max_places is not None else max(2 * pre.at_peak, pre.at_peak + 100, lever.total + 100)
     start = min(max(pre.start, lever.minimum), limit)
     points: dict[int, Evaluation] = {}
-    bar = tqdm(desc="capacities", unit="point", file=sys.stderr, disable=not progress or not sys.stderr.isatty())
+    bar = progress_bar(None, "capacities", "point", progress)
 
     def evaluate(c: int, stage: str) -> Evaluation:
         if c in points:
@@ -438,14 +437,14 @@ CSV_COLUMNS = [
 def write(out: Path, result: Sizing) -> None:
     """``size.json`` (everything, including how the answer was found) and ``size.csv`` (one row a capacity)."""
     data: dict[str, Any] = asdict(result)
-    atomic_text(out / "size.json", json.dumps(data, indent=2, ensure_ascii=False, default=_plain) + "\n")
+    atomic_text(out / SIZE_JSON, json.dumps(data, indent=2, ensure_ascii=False, default=_plain) + "\n")
     rows = []
     for e in sorted(result.points, key=lambda e: e.places):
         row = {k: getattr(e, k) for k in CSV_COLUMNS if k != "institutions"}
         row["institutions"] = ";".join(f"{k}={v}" for k, v in e.institutions.items())
         rows.append(row)
     frame = pd.DataFrame(rows, columns=CSV_COLUMNS)
-    atomic_write(out / "size.csv", lambda fh: frame.to_csv(fh, index=False, float_format="%.6g"), mode="w")
+    write_csv(out / SIZE_CSV, frame)
 
 
 def _plain(value: Any) -> Any:

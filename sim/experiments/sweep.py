@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -36,7 +35,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.results.statistics import summarise
-from sim.run.folder import atomic_write, safe_child
+from sim.run.files import safe_child
+from sim.run.folder import POINTS, SWEEP, write_csv
+from sim.run.progress import progress_bar
 from sim.run.stored import Stored, obtain
 from sim.scenario import overrides
 from sim.scenario.loading import ScenarioError, scenario_hash, with_horizon
@@ -268,16 +269,7 @@ def run_sweep(
     scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Run (or reuse) every point into ``out/LABEL/``; write ``out/sweep.csv`` and ``out/points.csv``."""
-    from tqdm import tqdm
-
-    bar = tqdm(
-        total=len(points),
-        unit="point",
-        desc="points",
-        file=sys.stderr,
-        disable=not progress or not sys.stderr.isatty(),
-        dynamic_ncols=True,
-    )
+    bar = progress_bar(len(points), "points", "point", progress)
     frames, index_rows = [], []
     try:
         for p in points:
@@ -298,9 +290,8 @@ def run_sweep(
         bar.close()
     table = pd.concat(frames, ignore_index=True)
     table = table[["point", *axes, *SWEEP_COLUMNS[1:]]]
-    atomic_write(out / "sweep.csv", lambda fh: table.to_csv(fh, index=False, float_format="%.6g"), mode="w")
-    index = pd.DataFrame(index_rows)
-    atomic_write(out / "points.csv", lambda fh: index.to_csv(fh, index=False), mode="w")
+    write_csv(out / SWEEP, table)
+    write_csv(out / POINTS, pd.DataFrame(index_rows), float_format=None)
     return table
 
 

@@ -19,7 +19,7 @@ __all__ = ["LANGS", "write_any", "write_comparison_report", "write_report", "wri
 
 def _write(out_dir: Path, name: str, load, render, lang: str) -> Path:
     """Render one page from the saved files in ``out_dir`` and write it atomically as ``out_dir/name``."""
-    from sim.run.folder import atomic_text
+    from sim.run.files import atomic_text
 
     out_dir = Path(out_dir)
     path = out_dir / name

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from sim.run.folder import atomic_text
+from sim.run.files import atomic_text
 
 SERIES_DAYS = 40
 Z90 = 3.29  # width of a normal 90 % range in standard deviations

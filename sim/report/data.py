@@ -74,7 +74,7 @@ def observed_table(occupancy, institutions: list[str], types: list[str]) -> tupl
 def write_observed(out_dir: Path, occupancy) -> list[str]:
     """Save the observed occupancy beside a finished run's outputs, so its report draws it; return notes on
     what was left out (institutions the scenario does not have, dates outside the run)."""
-    from sim.run.folder import atomic_text
+    from sim.run.files import atomic_text
 
     out_dir = Path(out_dir)
     scenario = yaml.safe_load((out_dir / "scenario.resolved.yaml").read_text(encoding="utf-8"))

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from sim.run.worker import Probe, run_chunk
+
 RETRIES = 3
 
 
 def run_on_dask(
-    payload: str, chunks: Iterable[list[int]], workers: int, scheduler: str | None, absorb: Callable
+    payload: str,
+    chunks: Iterable[list[int]],
+    workers: int,
+    scheduler: str | None,
+    absorb: Callable,
+    probe: Probe | None = None,
 ) -> None:
     from distributed import Client, LocalCluster, as_completed
-
-    from sim.run.runner import run_chunk
 
     cluster = None
     if scheduler:
@@ -29,7 +34,7 @@ def run_on_dask(
     try:
         chunks = list(chunks)
         futures = [
-            client.submit(run_chunk, payload, chunk, retries=RETRIES, pure=False, key=f"kapsim-{i}-{chunk[0]}")
+            client.submit(run_chunk, payload, chunk, probe, retries=RETRIES, pure=False, key=f"kapsim-{i}-{chunk[0]}")
             for i, chunk in enumerate(chunks)
         ]
         for future in as_completed(futures):

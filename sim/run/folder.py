@@ -1,55 +1,105 @@
-"""Files on disk: atomic writes, the partial store that lets an interrupted run resume, the manifest."""
+"""The run folder: the names and formats of every file kapsim writes, one home for all of them.
+
+A run folder (``kapsim run``) holds:
+
+- ``summary.csv``: one row per metric, scope and placement type: ``metric, scope, placement_type, mean,
+  ci_low, ci_high, std, n`` (95 % Student-t interval over replications);
+- ``replications.parquet``: ``replication, metric, scope, placement_type, value``, one row per replication
+  and key;
+- ``timeseries.parquet``: ``date, measure, scope, mean, p05, p25, p50, p75, p95``, the daily series across
+  replications;
+- ``scenario.resolved.yaml``: the merged scenario that ran; ``manifest.json``: versions, seed, command,
+  timing, and the hashes that identify the run. The manifest is the commit mark: written last;
+- ``report.html`` (the report package writes it), ``observed.csv`` (observed occupancy given with
+  ``--observed``), and ``.partial/`` while a run is unfinished.
+
+The experiments and calibration write the files named below into their own folders. Every module that
+reads or writes one of these files takes its name from here.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
-import os
 import platform
 import subprocess
-import tempfile
-import zipfile
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+from sim.run.files import atomic_text, atomic_write
 
+# a run (kapsim run)
+SUMMARY = "summary.csv"
+REPLICATIONS = "replications.parquet"
+TIMESERIES = "timeseries.parquet"
+RESOLVED = "scenario.resolved.yaml"
+MANIFEST = "manifest.json"
+OBSERVED = "observed.csv"
+REPORT = "report.html"
+PARTIAL = ".partial"
+PARTIAL_META = "meta.json"
+RUN_FILES = (SUMMARY, REPLICATIONS, TIMESERIES, RESOLVED)  # what the manifest lists; the manifest commits them
+# experiments
+COMPARISON = "comparison.csv"
+COMPARISON_PAGE = "comparison.html"
+SWEEP = "sweep.csv"
+POINTS = "points.csv"
+SWEEP_PAGE = "sweep.html"
+SIZE_JSON = "size.json"
+SIZE_CSV = "size.csv"
+# calibration
+CALIBRATED = "calibrated.yaml"
+PARAMETERS = "parameters.csv"
+FIT = "fit.csv"
+CALIBRATION_PAGE = "calibration.html"
+BACKTEST_CSV = "backtest.csv"
+BACKTEST_JSON = "backtest.json"
+BACKTEST_PAGE = "backtest.html"
+
+SUMMARY_COLUMNS = ["metric", "scope", "placement_type", "mean", "ci_low", "ci_high", "std", "n"]
 PACKAGES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "plotly", "click", "PyYAML")
 
 
-def atomic_write(path: Path, write: Callable[[Any], None], mode: str = "wb") -> None:
-    """Write through a temporary file in the same folder, then rename: readers see old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = "%.6g") -> None:
+    """A table as CSV, atomically, with the float format of kapsim's tables."""
+    atomic_write(path, lambda fh: frame.to_csv(fh, index=False, float_format=float_format), mode="w")
+
+
+def read_summary(folder: Path) -> pd.DataFrame:
+    """``summary.csv`` of a run folder (an empty cell is NaN, a scope named 'NA' stays a name)."""
+    return pd.read_csv(Path(folder) / SUMMARY, keep_default_na=False, na_values=[""])
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """``manifest.json`` of a folder, or {} if it has none or it cannot be read."""
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
-def atomic_text(path: Path, text: str) -> None:
-    atomic_write(path, lambda fh: fh.write(text), mode="w")
+def read_resolved(folder: Path) -> dict[str, Any]:
+    """``scenario.resolved.yaml`` as plain data, or {} if the folder has none."""
+    import yaml
+
+    path = Path(folder) / RESOLVED
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
-def safe_child(folder: Path, name: str) -> Path:
-    """``folder / name``, refusing a name that would escape the folder (``..``, absolute paths)."""
-    child = (folder / name).resolve()
-    if not child.is_relative_to(folder.resolve()):
-        raise ValueError(f"output name '{name}' would be written outside {folder}")
-    return child
+def read_replications(folder: Path) -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray]:
+    """(keys, replication numbers, values [replication, key]) from ``replications.parquet``."""
+    frame = pd.read_parquet(Path(folder) / REPLICATIONS)
+    reps = np.sort(frame.replication.unique())
+    first = frame[frame.replication == reps[0]]
+    keys = tuple(zip(first.metric, first.scope, first.placement_type))
+    frame = frame.sort_values("replication", kind="stable")  # rows keep the key order within a replication
+    values = frame.value.to_numpy(dtype=float).reshape(len(reps), len(keys))
+    return keys, reps, values
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,7 +109,7 @@ def code_fingerprint() -> str:
     Stored results are reused, and partial runs resumed, only under the same fingerprint, so numbers from
     an older model are never mixed with or mistaken for the current one's.
     """
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]  # sim/
     digest = hashlib.sha256()
     for f in sorted(root.rglob("*.py")):
         rel = f.relative_to(root)
@@ -68,67 +118,6 @@ def code_fingerprint() -> str:
         digest.update(str(rel).encode())
         digest.update(f.read_bytes())
     return digest.hexdigest()
-
-
-class PartialStore:
-    """Finished replications of an unfinished run, one compressed file per chunk, in ``OUT/.partial``.
-
-    The store belongs to one resolved scenario (its hash) and one model (:func:`code_fingerprint`): a
-    store left by a different scenario is refused rather than mixed in, and one left by other model code
-    is discarded.
-    """
-
-    def __init__(self, out: Path, scenario_hash: str):
-        self.dir = out / ".partial"
-        self.hash = scenario_hash
-
-    def open(self) -> None:
-        meta = self.dir / "meta.json"
-        mine = {"scenario_sha256": self.hash, "code_sha256": code_fingerprint()}
-        if meta.exists():
-            old = json.loads(meta.read_text())
-            if old.get("scenario_sha256") != self.hash:
-                raise FileExistsError(
-                    f"{self.dir} holds an unfinished run of a different scenario; "
-                    "delete it or choose another --out folder"
-                )
-            if old.get("code_sha256") != mine["code_sha256"]:
-                self.remove()  # finished by other model code: its numbers must not be mixed in
-        if not meta.exists():
-            atomic_text(meta, json.dumps(mine))
-
-    def save(self, reps: np.ndarray, values: np.ndarray, daily: np.ndarray) -> None:
-        """Save a chunk as .npz; the daily counts as int16 when they fit, deflated at level 1.
-
-        Level 1 compresses these mostly-repeating counts as well as the default level at a tenth of the
-        time, which matters because the saving process competes with the workers for the cores.
-        """
-        name = f"chunk-{int(reps[0]):06d}-{int(reps[-1]):06d}.npz"
-        if daily.size and daily.max() < np.iinfo(np.int16).max:
-            daily = daily.astype(np.int16)
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            for key, array in (("reps", reps), ("values", values), ("daily", daily)):
-                with archive.open(f"{key}.npy", "w") as fh:
-                    np.save(fh, array)
-        atomic_write(self.dir / name, lambda fh: fh.write(buf.getvalue()))
-
-    def chunks(self):
-        """Yield (reps, values, daily) of every saved chunk; corrupt or foreign files are skipped."""
-        if not self.dir.is_dir():
-            return
-        for f in sorted(self.dir.glob("chunk-*.npz")):
-            try:
-                with np.load(f) as z:
-                    yield z["reps"], z["values"], z["daily"]
-            except Exception:  # a file we cannot read is as good as not finished: recompute it
-                f.unlink(missing_ok=True)
-
-    def remove(self) -> None:
-        if self.dir.is_dir():
-            for f in self.dir.iterdir():
-                f.unlink()
-            self.dir.rmdir()
 
 
 def git_commit() -> str | None:
@@ -159,19 +148,16 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     always holds one complete, consistent run, even if this is killed between two files. Returns the
     manifest.
     """
-    import pandas as pd
-
     from sim import __version__
     from sim.engine.clock import Clock
     from sim.results.statistics import QUANTILES, summarise
     from sim.scenario.loading import resolved_yaml, scenario_hash
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "manifest.json").unlink(missing_ok=True)
-    (out / "observed.csv").unlink(missing_ok=True)  # observed data belong to the run that was given them
+    (out / MANIFEST).unlink(missing_ok=True)
+    (out / OBSERVED).unlink(missing_ok=True)  # observed data belong to the run that was given them
     layout = result.layout
-    summary = summarise(layout.keys, result.values)
-    atomic_write(out / "summary.csv", lambda fh: summary.to_csv(fh, index=False, float_format="%.10g"), mode="w")
+    write_csv(out / SUMMARY, summarise(layout.keys, result.values), float_format="%.10g")
 
     metric, scope, ptype = zip(*layout.keys) if layout.keys else ((), (), ())
     n_rep, n_key = result.values.shape
@@ -184,7 +170,7 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
             "value": result.values.ravel(),
         }
     )
-    atomic_write(out / "replications.parquet", lambda fh: reps_frame.to_parquet(fh, index=False))
+    atomic_write(out / REPLICATIONS, lambda fh: reps_frame.to_parquet(fh, index=False))
 
     clock = Clock.from_horizon(scenario.horizon)
     dates = np.datetime64(scenario.horizon.start, "D") + np.arange(layout.days)
@@ -196,9 +182,9 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
             cols[f"p{round(q * 100):02d}"] = result.daily.quantile(k, q)
         frames.append(pd.DataFrame(cols))
     ts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    atomic_write(out / "timeseries.parquet", lambda fh: ts.to_parquet(fh, index=False))
+    atomic_write(out / TIMESERIES, lambda fh: ts.to_parquet(fh, index=False))
 
-    atomic_text(out / "scenario.resolved.yaml", resolved_yaml(scenario))
+    atomic_text(out / RESOLVED, resolved_yaml(scenario))
     manifest = {
         "kapsim_version": __version__,
         "commit": git_commit(),
@@ -213,8 +199,23 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
         "observed_days": layout.days,
         "wall_seconds": round(seconds, 3),
         "environment": environment(),
-        "files": ["summary.csv", "replications.parquet", "timeseries.parquet", "scenario.resolved.yaml"],
+        "files": list(RUN_FILES),
     }
-    atomic_text(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
-    PartialStore(out, "").remove()
+    atomic_text(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+    clear_partial(out)
     return manifest
+
+
+def clear_partial(out: Path) -> None:
+    """Remove the partial store of ``out``: the files kapsim wrote there, and the folder if that empties it."""
+    folder = Path(out) / PARTIAL
+    if not folder.is_dir():
+        return
+    for f in folder.iterdir():
+        ours = f.name == PARTIAL_META or (f.name.startswith("chunk-") and f.suffix == ".npz")
+        if ours or (f.name.startswith((".chunk-", f".{PARTIAL_META}.")) and f.suffix == ".tmp"):
+            f.unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:  # something of somebody else's is in it: leave it
+        pass

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.run.folder import environment, write_run
+from sim.run.folder import MANIFEST, REPLICATIONS, RESOLVED, SUMMARY, TIMESERIES, environment, write_run
 from sim.run.runner import run
 from sim.scenario.loading import load_scenario, scenario_hash
 
-COMPARED = ("summary.csv", "replications.parquet", "timeseries.parquet")
+COMPARED = (SUMMARY, REPLICATIONS, TIMESERIES)
 
 
 @dataclass
@@ -33,8 +33,8 @@ def rerun(folder: Path, workers: int = 1, progress: bool = True) -> RerunReport:
     Compares summary, replications and daily series with the saved files. Differences in the Python or
     package versions are reported as notes: they are the usual reason a rerun differs.
     """
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    scenario = load_scenario(folder / "scenario.resolved.yaml")
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    scenario = load_scenario(folder / RESOLVED)
     notes = []
     if scenario_hash(scenario) != manifest["scenario_sha256"]:
         notes.append("scenario.resolved.yaml does not match the manifest's hash: it was edited after the run")

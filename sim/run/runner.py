@@ -6,6 +6,7 @@ results are the same whatever the order, the chunking or the number of workers.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import sys
 import time
@@ -19,27 +20,11 @@ import numpy as np
 
 from sim.results.measures import Layout
 from sim.results.statistics import DailyQuantiles
-from sim.run.folder import PartialStore
-from sim.run.worker import Experiment
+from sim.run.partial import PartialStore
+from sim.run.progress import progress_bar
+from sim.run.worker import Experiment, Probe, run_chunk
 from sim.scenario.loading import scenario_hash
 from sim.scenario.schema import Scenario
-
-_EXPERIMENTS: dict[str, Experiment] = {}
-
-
-def _experiment(scenario_json: str) -> Experiment:
-    exp = _EXPERIMENTS.get(scenario_json)
-    if exp is None:
-        _EXPERIMENTS.clear()
-        exp = _EXPERIMENTS[scenario_json] = Experiment(Scenario.model_validate_json(scenario_json))
-    return exp
-
-
-def run_chunk(scenario_json: str, reps: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run the given replications; returns (reps, values [n, metric], daily [n, series, day] int32)."""
-    exp = _experiment(scenario_json)
-    values, daily = zip(*(exp.replicate(r) for r in reps))
-    return np.asarray(reps), np.vstack(values), np.stack(daily)
 
 
 class Interrupted(RuntimeError):
@@ -54,10 +39,19 @@ class RunResult:
     daily: DailyQuantiles
     wall_seconds: float
     resumed: int  # replications taken from an earlier, interrupted run
+    extra: np.ndarray | None = None  # [replication, probe value], rows in ``reps`` order, with a probe
 
 
 def chunks_of(reps: list[int], size: int) -> list[list[int]]:
     return [reps[i : i + size] for i in range(0, len(reps), size)]
+
+
+def store_key(scenario: Scenario, probe: Probe | None) -> str:
+    """What a partial store belongs to: the resolved scenario, and the probe's measures if there is one."""
+    digest = scenario_hash(scenario)
+    if probe is None:
+        return digest
+    return hashlib.sha256(f"{digest}\n{probe.key}".encode()).hexdigest()
 
 
 def run(
@@ -68,41 +62,48 @@ def run(
     chunk_size: int | None = None,
     executor: str = "processes",
     scheduler: str | None = None,
+    probe: Probe | None = None,
 ) -> RunResult:
     """Run all replications of a scenario (``horizon.replications``), resuming from ``out/.partial``.
 
     ``executor`` is ``processes`` (``workers`` local processes; one means in this process) or ``dask``
     (an existing dask.distributed cluster at ``scheduler``, or a LocalCluster of ``workers`` processes).
+    With a ``probe``, its values of every replication come back in ``RunResult.extra``.
     """
     started = time.perf_counter()
     n = scenario.horizon.replications
-    exp = Experiment(scenario)
-    layout = exp.layout
+    layout = Experiment(scenario).layout
     daily = DailyQuantiles(len(layout.series), layout.days)
     values: dict[int, np.ndarray] = {}
-    store = PartialStore(out, scenario_hash(scenario)) if out is not None else None
+    extra: dict[int, np.ndarray] = {}
+    store = PartialStore(out, store_key(scenario, probe)) if out is not None else None
     if store is not None:
         store.open()
-        for reps, vals, days in store.chunks():
-            for r, v, d in zip(reps.tolist(), vals, days):
-                if r < n and r not in values:
+        for reps, vals, days, more in store.chunks():
+            for k, (r, v, d) in enumerate(zip(reps.tolist(), vals, days)):
+                if r < n and r not in values and (probe is None or more is not None):
                     values[r] = v
                     daily.add(d)
+                    if probe is not None:
+                        extra[r] = more[k]
     resumed = len(values)
     todo = [r for r in range(n) if r not in values]
     size = chunk_size or max(1, min(25, math.ceil(len(todo) / (max(workers, 1) * 8)) if todo else 1))
-    bar = _progress(n, resumed, progress)
+    bar = progress_bar(n, "replications", "rep", progress, initial=resumed)
 
-    def absorb(reps: np.ndarray, vals: np.ndarray, days: np.ndarray) -> None:
+    def absorb(reps: np.ndarray, vals: np.ndarray, days: np.ndarray, more: np.ndarray | None) -> None:
         fresh = [k for k, r in enumerate(reps.tolist()) if r not in values]  # a retried task counts once
         if not fresh:
             return
         reps, vals, days = reps[fresh], vals[fresh], days[fresh]
+        more = more[fresh] if more is not None else None
         if store is not None:
-            store.save(reps, vals, days)
-        for r, v, d in zip(reps.tolist(), vals, days):
+            store.save(reps, vals, days, more)
+        for k, (r, v, d) in enumerate(zip(reps.tolist(), vals, days)):
             values[r] = v
             daily.add(d)
+            if more is not None:
+                extra[r] = more[k]
         bar.update(len(reps))
 
     payload = scenario.model_dump_json()
@@ -110,22 +111,25 @@ def run(
         if executor == "dask":
             from sim.run.cluster import run_on_dask
 
-            run_on_dask(payload, chunks_of(todo, size), workers, scheduler, absorb)
+            run_on_dask(payload, chunks_of(todo, size), workers, scheduler, absorb, probe)
         elif workers <= 1:
             for chunk in chunks_of(todo, size):
-                absorb(*run_chunk(payload, chunk))
+                absorb(*run_chunk(payload, chunk, probe))
         else:
-            _run_parallel(payload, chunks_of(todo, size), workers, absorb)
+            _run_parallel(payload, chunks_of(todo, size), workers, absorb, probe)
     except KeyboardInterrupt:
         bar.close()
         raise Interrupted(f"interrupted: {len(values)} of {n} replications finished and kept") from None
     bar.close()
     reps = np.array(sorted(values))
     matrix = np.vstack([values[r] for r in reps]) if len(reps) else np.empty((0, len(layout.keys)))
-    return RunResult(layout, reps, matrix, daily, time.perf_counter() - started, resumed)
+    more = None
+    if probe is not None:
+        more = np.vstack([extra[r] for r in reps]) if len(reps) else np.empty((0, probe.width))
+    return RunResult(layout, reps, matrix, daily, time.perf_counter() - started, resumed, more)
 
 
-def _run_parallel(payload: str, chunks: Iterable[list[int]], workers: int, absorb) -> None:
+def _run_parallel(payload: str, chunks: Iterable[list[int]], workers: int, absorb, probe: Probe | None) -> None:
     ctx = get_context("fork") if sys.platform.startswith("linux") else get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
     pending: set[Future] = set()
@@ -134,7 +138,7 @@ def _run_parallel(payload: str, chunks: Iterable[list[int]], workers: int, absor
         # keep only a few chunks in flight so an interrupt loses little and memory stays flat
         while queue or pending:
             while queue and len(pending) < 2 * workers:
-                pending.add(pool.submit(run_chunk, payload, queue.pop(0)))
+                pending.add(pool.submit(run_chunk, payload, queue.pop(0), probe))
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
                 absorb(*f.result())
@@ -142,17 +146,3 @@ def _run_parallel(payload: str, chunks: Iterable[list[int]], workers: int, absor
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
-
-
-def _progress(total: int, initial: int, enabled: bool):
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        unit="rep",
-        desc="replications",
-        file=sys.stderr,
-        disable=not enabled or not sys.stderr.isatty(),
-        dynamic_ncols=True,
-    )

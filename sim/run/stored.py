@@ -17,7 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from sim.results.measures import Key
-from sim.run.folder import PartialStore, code_fingerprint, write_run
+from sim.run.folder import (
+    PARTIAL,
+    PARTIAL_META,
+    REPLICATIONS,
+    code_fingerprint,
+    read_manifest,
+    read_replications,
+    write_run,
+)
+from sim.run.partial import PartialStore
 from sim.run.runner import run
 from sim.scenario.loading import scenario_hash
 from sim.scenario.schema import Scenario
@@ -42,28 +51,18 @@ class Stored:
 
 def finished(folder: Path, scenario: Scenario) -> bool:
     """Whether ``folder`` holds a complete run of exactly this scenario."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    manifest = read_manifest(folder)
     return (
         manifest.get("scenario_sha256") == scenario_hash(scenario)
         and manifest.get("code_sha256") == code_fingerprint()
         and manifest.get("replications") == scenario.horizon.replications
-        and (folder / "replications.parquet").is_file()
+        and (folder / REPLICATIONS).is_file()
     )
 
 
 def read(folder: Path, scenario: Scenario) -> Stored:
     """The per-replication values of a finished folder (rows of ``replications.parquet`` as a matrix)."""
-    import pandas as pd
-
-    frame = pd.read_parquet(folder / "replications.parquet")
-    reps = np.sort(frame.replication.unique())
-    first = frame[frame.replication == reps[0]]
-    keys = tuple(zip(first.metric, first.scope, first.placement_type))
-    frame = frame.sort_values("replication", kind="stable")  # rows keep the key order within a replication
-    values = frame.value.to_numpy(dtype=float).reshape(len(reps), len(keys))
+    keys, reps, values = read_replications(folder)
     return Stored(scenario, folder, keys, reps, values, reused=True, seconds=0.0)
 
 
@@ -97,7 +96,7 @@ def obtain(
 def _drop_foreign_partial(folder: Path, digest: str) -> None:
     """Remove an unfinished run of a different scenario: experiment folders are named by the experiment,
     so a partial store from an earlier version of a scenario (edited since) can only be stale."""
-    meta = folder / ".partial" / "meta.json"
+    meta = folder / PARTIAL / PARTIAL_META
     try:
         old = json.loads(meta.read_text(encoding="utf-8")).get("scenario_sha256")
     except (OSError, ValueError):

@@ -1,11 +1,16 @@
 """One scenario, compiled once, that runs any replication by number: the seam between runner and model.
 
-The runner only needs :meth:`Experiment.replicate`; it knows nothing of SimPy.
+The runner only needs :func:`run_chunk` (and through it :meth:`Experiment.replicate`); it knows nothing of
+SimPy. A :class:`Probe` measures something more in every replication than the metrics catalogue does (the
+calibration measures each observed row as the data measured it): it is given each replication's records
+and daily series, and its values travel with the replication's through the runner, its chunks, its
+partial store and Dask.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Protocol
 
 import numpy as np
 
@@ -17,6 +22,15 @@ from sim.engine.records import Records
 from sim.engine.youths import draw_youths
 from sim.results.measures import Layout, Measures
 from sim.scenario.schema import Scenario
+
+
+class Probe(Protocol):
+    """Extra per-replication measures, computed in the worker (it must pickle: it travels to processes)."""
+
+    key: str  # identifies what it measures: resumed values are reused only under the same key
+    width: int  # how many values it gives per replication
+
+    def __call__(self, records: Records, daily: np.ndarray, experiment: Experiment) -> np.ndarray: ...
 
 
 class Experiment:
@@ -74,3 +88,35 @@ class Experiment:
         """(metric vector, daily [series, day] int32 array) of one replication."""
         exp = self.for_replication(replication)
         return exp.measures(exp.records(replication))
+
+    def probe(self, replication: int, probe: Probe) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(metric vector, daily series, the probe's values) of one replication."""
+        exp = self.for_replication(replication)
+        records = exp.records(replication)
+        values, daily = exp.measures(records)
+        return values, daily, np.asarray(probe(records, daily, exp), dtype=float)
+
+
+_EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def _experiment(scenario_json: str) -> Experiment:
+    """The compiled scenario, kept between the chunks a worker process runs."""
+    exp = _EXPERIMENTS.get(scenario_json)
+    if exp is None:
+        _EXPERIMENTS.clear()
+        exp = _EXPERIMENTS[scenario_json] = Experiment(Scenario.model_validate_json(scenario_json))
+    return exp
+
+
+def run_chunk(
+    scenario_json: str, reps: list[int], probe: Probe | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Run the given replications: (reps, values [n, metric], daily [n, series, day] int32, probe values
+    [n, probe.width] or None)."""
+    exp = _experiment(scenario_json)
+    if probe is None:
+        values, daily = zip(*(exp.replicate(r) for r in reps))
+        return np.asarray(reps), np.vstack(values), np.stack(daily), None
+    values, daily, extra = zip(*(exp.probe(r, probe) for r in reps))
+    return np.asarray(reps), np.vstack(values), np.stack(daily), np.vstack(extra)

@@ -1,0 +1,75 @@
+"""The partial store: the finished replications of an unfinished run, so that running again resumes it."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from sim.run.files import atomic_text, atomic_write
+from sim.run.folder import PARTIAL, PARTIAL_META, clear_partial, code_fingerprint
+
+
+class PartialStore:
+    """Finished replications of an unfinished run, one compressed file per chunk, in ``OUT/.partial``.
+
+    The store belongs to one resolved scenario (its hash) and one model (:func:`code_fingerprint`): a
+    store left by a different scenario is refused rather than mixed in, and one left by other model code
+    is discarded.
+    """
+
+    def __init__(self, out: Path, scenario_hash: str):
+        self.dir = out / PARTIAL
+        self.hash = scenario_hash
+
+    def open(self) -> None:
+        meta = self.dir / PARTIAL_META
+        mine = {"scenario_sha256": self.hash, "code_sha256": code_fingerprint()}
+        if meta.exists():
+            old = json.loads(meta.read_text())
+            if old.get("scenario_sha256") != self.hash:
+                raise FileExistsError(
+                    f"{self.dir} holds an unfinished run of a different scenario; "
+                    "delete it or choose another --out folder"
+                )
+            if old.get("code_sha256") != mine["code_sha256"]:
+                self.remove()  # finished by other model code: its numbers must not be mixed in
+        if not meta.exists():
+            atomic_text(meta, json.dumps(mine))
+
+    def save(self, reps: np.ndarray, values: np.ndarray, daily: np.ndarray, extra: np.ndarray | None = None) -> None:
+        """Save a chunk as .npz (and a probe's values, if any); the daily counts as int16 when they fit,
+        deflated at level 1.
+
+        Level 1 compresses these mostly-repeating counts as well as the default level at a tenth of the
+        time, which matters because the saving process competes with the workers for the cores.
+        """
+        name = f"chunk-{int(reps[0]):06d}-{int(reps[-1]):06d}.npz"
+        if daily.size and daily.max() < np.iinfo(np.int16).max:
+            daily = daily.astype(np.int16)
+        arrays = [("reps", reps), ("values", values), ("daily", daily)]
+        if extra is not None:
+            arrays.append(("extra", extra))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for key, array in arrays:
+                with archive.open(f"{key}.npy", "w") as fh:
+                    np.save(fh, array)
+        atomic_write(self.dir / name, lambda fh: fh.write(buf.getvalue()))
+
+    def chunks(self):
+        """Yield (reps, values, daily, extra or None) of every saved chunk; unreadable files are dropped."""
+        if not self.dir.is_dir():
+            return
+        for f in sorted(self.dir.glob("chunk-*.npz")):
+            try:
+                with np.load(f) as z:
+                    yield z["reps"], z["values"], z["daily"], (z["extra"] if "extra" in z.files else None)
+            except Exception:  # a file we cannot read is as good as not finished: recompute it
+                f.unlink(missing_ok=True)
+
+    def remove(self) -> None:
+        clear_partial(self.dir.parent)
