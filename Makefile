@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test bench lint golden clean
+.PHONY: install run test bench lint golden docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ bench: install
 # record every shipped scenario's records and outputs anew (tests/golden): only for a change meant to change numbers
 golden: install
 	$(BIN)/python -m tests.golden
+
+# the reference pages generated from the code (docs/metrics.md from the metrics catalogue)
+docs: install
+	$(BIN)/python -c "from sim.results.metrics import markdown; open('docs/metrics.md', 'w').write(markdown())"
 
 lint: install
 	$(BIN)/ruff check sim tests

@@ -138,31 +138,12 @@ def _observed(path: str):
 
 
 def _headline(folder: Path) -> None:
-    import pandas as pd
+    """The headline figures of a finished run (sim/results/metrics.py), with their intervals."""
+    from sim.results.summaries import headline_lines
+    from sim.run.folder import read_summary
 
-    s = pd.read_csv(folder / "summary.csv")
-    nat = s[(s.scope == "national")]
-
-    def row(metric: str, ptype: str = "all"):
-        r = nat[(nat.metric == metric) & (nat.placement_type == ptype)]
-        return r.iloc[0] if len(r) else None
-
-    lines = [
-        ("occupancy_mean", "all", "mean occupancy (youths)", "{:.1f}"),
-        ("places_open_mean", "all", "open places", "{:.1f}"),
-        ("utilisation", "all", "utilisation", "{:.1%}"),
-        ("queue_length_mean", "all", "youths waiting (mean)", "{:.2f}"),
-        ("p_wait_over_1_day", "remand", "remanded youths waiting > 1 day", "{:.1%}"),
-        ("days_full_share", "all", "days with no ordinary place free", "{:.1%}"),
-        ("cost_per_year", "all", "cost per year (mio. kr)", "{:.1f}"),
-    ]
-    for metric, ptype, label, fmt in lines:
-        r = row(metric, ptype)
-        if r is None or pd.isna(r["mean"]):
-            continue
-        scale = 1e-6 if metric == "cost_per_year" else 1.0
-        ci = f"  (95 % CI {fmt.format(r.ci_low * scale)} to {fmt.format(r.ci_high * scale)})"
-        click.echo(f"  {label:34s} {fmt.format(r['mean'] * scale)}{ci}")
+    for line in headline_lines(read_summary(folder)):
+        click.echo(line)
 
 
 def _write_report(folder: Path, lang: str, page: str = "report.html") -> None:

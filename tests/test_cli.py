@@ -46,7 +46,7 @@ def test_run_writes_every_documented_file(short_run):
     ):
         assert (out / name).is_file(), name
     assert not (out / ".partial").exists()
-    assert "8 replications" in output and "utilisation" in output
+    assert "8 replications" in output and "Utilisation" in output
 
 
 def test_summary_has_the_documented_columns_and_metrics(short_run):

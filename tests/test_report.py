@@ -63,7 +63,7 @@ def axis_titles(fig) -> dict[str, str]:
     for name in fig.layout:
         if re.fullmatch(r"[xy]axis\d*", name):
             axis = fig.layout[name]
-            if axis.showticklabels is False:
+            if axis.showticklabels is False or axis.visible is False:
                 continue
             out[name] = axis.title.text or ""
     return out
@@ -80,7 +80,7 @@ def test_numbers_follow_the_language():
     assert da.mio_kr(289_300_000) == "289,3 mio. kr."
     assert en.num(float("nan")) == "–"
     assert da.separators == ",." and en.separators == ".,"
-    assert da.ptype("remand") == "varetægtssurrogat" and da("m_occupancy").startswith("Belægning")
+    assert da.ptype("remand") == "varetægtssurrogat" and da("metric:occupancy_mean:all").startswith("Gennemsnitlig belægning")
     assert da.date("2025-01-01") == "1. januar 2025"
     with pytest.raises(ValueError, match="language"):
         Labels("fr")

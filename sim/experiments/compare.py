@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.results.statistics import t_interval
+from sim.results.summaries import comparison_lines
 from sim.run.files import safe_child
 from sim.run.folder import COMPARISON, write_csv
 from sim.run.stored import Stored, obtain
@@ -165,29 +166,6 @@ def welch_half_width(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> float
     return float(stats.t.ppf(0.5 + level / 2, df) * se)
 
 
-HEADLINE = (
-    ("occupancy_mean", "all", "mean occupancy (youths)", "{:.1f}", 1.0),
-    ("places_open_mean", "all", "open places", "{:.1f}", 1.0),
-    ("queue_length_mean", "all", "youths waiting (mean)", "{:.2f}", 1.0),
-    ("p_wait_over_1_day", "remand", "remanded youths waiting > 1 day", "{:.1%}", 1.0),
-    ("p_wait_over_7_days", "all", "youths waiting > 7 days", "{:.1%}", 1.0),
-    ("cost_per_year", "all", "cost per year (mio. kr)", "{:.1f}", 1e-6),
-)
-
-
 def headline(table: pd.DataFrame) -> list[str]:
-    """A few national figures per scenario, with the paired difference to the first, as printable lines."""
-    nat = table[table.scope == "national"]
-    lines = []
-    for metric, ptype, label, fmt, scale in HEADLINE:
-        rows = nat[(nat.metric == metric) & (nat.placement_type == ptype)]
-        if rows.empty or rows["mean"].isna().all():
-            continue
-        lines.append(f"  {label}")
-        for r in rows.itertuples():
-            text = f"    {r.scenario:28s} {fmt.format(r.mean * scale):>9s}"
-            if not pd.isna(r.diff_mean):
-                d = [fmt.format(v * scale) for v in (r.diff_mean, r.diff_ci_low, r.diff_ci_high)]
-                text += f"   difference {d[0]} (CI {d[1]} to {d[2]})"
-            lines.append(text)
-    return lines
+    """The headline figures per scenario, with the paired difference to the first, as printable lines."""
+    return comparison_lines(table)

@@ -35,6 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.results.statistics import summarise
+from sim.results.summaries import brief_line
 from sim.run.files import safe_child
 from sim.run.folder import POINTS, SWEEP, write_csv
 from sim.run.progress import progress_bar
@@ -295,24 +296,10 @@ def run_sweep(
     return table
 
 
-HEADLINE = (
-    ("utilisation", "all", "utilisation", "{:.1%}", 1.0),
-    ("queue_length_mean", "all", "waiting", "{:.2f}", 1.0),
-    ("p_wait_over_1_day", "remand", "remand >1 day", "{:.1%}", 1.0),
-    ("cost_per_year", "all", "mio. kr/year", "{:.1f}", 1e-6),
-)
-
-
 def headline(table: pd.DataFrame, points: Sequence[Point]) -> list[str]:
-    """One printable line per point: its values and a few national means."""
-    nat = table[table.scope == "national"]
+    """One printable line per point: its values and the brief headline figures (sim/results/metrics.py)."""
     lines = []
     for p in points:
-        rows = nat[nat.point == p.index]
-        text = "  " + p.label.replace(",", ", ")
-        for metric, ptype, label, fmt, scale in HEADLINE:
-            r = rows[(rows.metric == metric) & (rows.placement_type == ptype)]
-            if len(r) and not pd.isna(r["mean"].iloc[0]):
-                text += f"   {label} {fmt.format(r['mean'].iloc[0] * scale)}"
-        lines.append(text)
+        rows = table[table.point == p.index]
+        lines.append("  " + p.label.replace(",", ", ") + "   " + brief_line(rows))
     return lines

@@ -52,6 +52,9 @@ def _grid(specs: list[Spec], lab: Labels, shared_y: bool, titles: list[str] | No
         horizontal_spacing=0.12 if not shared_y else 0.06,
         vertical_spacing=min(0.12, 0.5 / rows) if rows > 1 else 0.1,
     )
+    for k in range(len(specs), rows * COLUMNS):  # an odd number of panels leaves a cell empty: no bare axes
+        fig.update_xaxes(visible=False, row=1 + k // COLUMNS, col=1 + k % COLUMNS)
+        fig.update_yaxes(visible=False, row=1 + k // COLUMNS, col=1 + k % COLUMNS)
     return fig, [(1 + k // COLUMNS, 1 + k % COLUMNS) for k in range(len(specs))]
 
 
@@ -347,7 +350,7 @@ def sweep_tradeoff(
     first = keys[0]
     numeric = is_numeric(points[first].tolist())
     groups = _groups(points, keys, names)
-    titles = [f"{lab(spec.label)} / {lab('m_over1_remand')}" for spec in panels]
+    titles = [f"{lab(spec.label)} / {lab(REMAND_OVER_1.label)}" for spec in panels]
     fig = make_subplots(rows=1, cols=len(panels), shared_yaxes=True, horizontal_spacing=0.06, subplot_titles=titles)
     extra = {spec.metric: national(table, spec).set_index("point") for spec in (PLACES, COST)}
     for j, spec in enumerate(panels):
@@ -390,10 +393,10 @@ def sweep_tradeoff(
                     showlegend=bool(label) and j == 0,
                     meta={"metric": spec.metric, "scale": spec.scale, "line": label, "points": ids},
                     hovertemplate=(
-                        f"<b>%{{customdata[0]}}</b><br>{lab('m_over1_remand')}: %{{y:.1%}} ({lab('ci95')} "
-                        f"%{{customdata[1]:.1%}} {to} %{{customdata[2]:.1%}})<br>{lab('m_places')}: "
+                        f"<b>%{{customdata[0]}}</b><br>{lab(REMAND_OVER_1.label)}: %{{y:.1%}} ({lab('ci95')} "
+                        f"%{{customdata[1]:.1%}} {to} %{{customdata[2]:.1%}})<br>{lab(PLACES.label)}: "
                         f"%{{customdata[3]:,.1f}} ({lab('ci95')} %{{customdata[4]:,.1f}} {to} %{{customdata[5]:,.1f}})"
-                        f"<br>{lab('m_cost')}: %{{customdata[6]:,.1f}} {lab('h_mio_kr')} ({lab('ci95')} "
+                        f"<br>{lab(COST.label)}: %{{customdata[6]:,.1f}} {lab('h_mio_kr')} ({lab('ci95')} "
                         f"%{{customdata[7]:,.1f}} {to} %{{customdata[8]:,.1f}})<extra></extra>"
                     ),
                 ),

@@ -10,13 +10,14 @@ import math
 from html import escape
 
 from sim.report import experiment_figures as EF
-from sim.report.experiments import CONTEXT, HEADLINE, ComparisonData, Spec, SweepData, national, shown
+from sim.report.experiments import BRIEF, CONTEXT, PLACES, ComparisonData, Spec, SweepData, national, shown
 from sim.report.labels import Labels
 from sim.report.page import chart, document
 from sim.report.tables import _value
+from sim.results import metrics as catalogue
 
 # the columns of the sweep's table of variants
-SWEEP_TABLE = (CONTEXT[0], *HEADLINE[:4], HEADLINE[7])
+SWEEP_TABLE = (PLACES, *BRIEF)
 
 
 def _missing(x) -> bool:
@@ -24,7 +25,7 @@ def _missing(x) -> bool:
 
 
 def _decimals(spec: Spec) -> int:
-    return 2 if spec.metric in ("queue_length_mean", "wait_days_mean") else 1
+    return catalogue.UNITS[catalogue.CATALOGUE[spec.metric].unit].decimals
 
 
 def number_text(spec: Spec, x, lab: Labels, signed: bool = False) -> str:

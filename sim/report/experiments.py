@@ -18,6 +18,7 @@ import yaml
 
 from sim.report.data import ReportData, load
 from sim.report.labels import OKABE_ITO
+from sim.results import metrics as catalogue
 
 
 @dataclass(frozen=True)
@@ -47,39 +48,28 @@ class Spec:
         return ".1%" if self.kind == "share" else ",.1f" if self.kind == "money" else ",.2f"
 
 
-# the headline metrics of the experiment pages, in the order they are drawn
-HEADLINE = (
-    Spec("m_utilisation", "utilisation", "all", "utilisation_pct", "share"),
-    Spec("m_queue", "queue_length_mean", "all", "ax_youths_waiting", "number", "u_youths"),
-    Spec("m_over1_remand", "p_wait_over_1_day", "remand", "ax_share_remand", "share"),
-    Spec("m_over7_remand", "p_wait_over_7_days", "remand", "ax_share_remand", "share"),
-    Spec("m_wait_social", "wait_days_mean", "social", "ax_wait_days", "number", "u_days"),
-    Spec("m_withdrawn", "withdrawn_per_year", "all", "ax_youths_per_year", "number", "u_youths_year"),
-    Spec("m_full", "days_full_share", "all", "ax_share_days", "share"),
-    Spec("m_cost", "cost_per_year", "all", "ax_cost", "money", "u_mio_kr"),
-    Spec("m_flex_open", "flex_places_open_mean", "all", "ax_places", "number", "u_places", True),
-    Spec("m_flex_openings", "flex_openings_per_year", "all", "ax_openings_per_year", "number", "u_openings_year", True),
-    Spec(
-        "m_em_admissions", "emergency_admissions_per_year", "all", "ax_youths_per_year", "number", "u_youths_year", True
-    ),
-    Spec(
-        "m_em_days",
-        "emergency_place_days_per_year",
-        "all",
-        "ax_place_days_per_year",
-        "number",
-        "u_place_days_year",
-        True,
-    ),
-)
-# the key-figure tables add the places and the occupancy that the figures above follow from
-CONTEXT = (
-    Spec("m_places", "places_open_mean", "all", "ax_places", "number", "u_places"),
-    Spec("m_occupancy", "occupancy_mean", "all", "ax_youths_placed", "number", "u_youths"),
-)
-PLACES = CONTEXT[0]
-REMAND_OVER_1 = HEADLINE[2]
-COST = HEADLINE[7]
+def _spec(h: catalogue.Headline) -> Spec:
+    """A headline figure of the catalogue as the experiment pages draw it (its labels resolve through it)."""
+    m = h.spec
+    axis = f"axis:{h.metric}:{h.placement_type}" if m.kind == "share" else f"axis:{m.unit}"
+    return Spec(f"metric:{h.metric}:{h.placement_type}", h.metric, h.placement_type, axis, m.kind, f"unit:{m.unit}",
+                m.optional)  # fmt: skip
+
+
+# the headline figures of the catalogue, in its order: drawn as charts, and the levels (context) for the tables
+HEADLINE = tuple(_spec(h) for h in catalogue.HEADLINE if not h.context)
+CONTEXT = tuple(_spec(h) for h in sorted(catalogue.HEADLINE, key=lambda h: h.metric != "places_open_mean")
+                if h.context)  # fmt: skip  # places first: the other figures follow from them
+BRIEF = tuple(_spec(h) for h in catalogue.HEADLINE if h.brief)
+
+
+def spec_of(metric: str, ptype: str = "all") -> Spec:
+    return next(s for s in (*HEADLINE, *CONTEXT) if s.metric == metric and s.ptype == ptype)
+
+
+PLACES = spec_of("places_open_mean")
+REMAND_OVER_1 = spec_of("p_wait_over_1_day", "remand")
+COST = spec_of("cost_per_year")
 
 # one colour per scenario or line: Okabe-Ito, the reference in black
 SERIES_COLOURS = [OKABE_ITO[k] for k in ("black", "orange", "sky", "green", "blue", "vermillion", "purple", "yellow")]

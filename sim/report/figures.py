@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from sim.report.data import compact, institutions, is_daily, metric, monthly_mean, scopes, series, utilisation_by_month
 from sim.report.labels import HEAT_SCALE, OKABE_ITO, Labels, type_colour
+from sim.results import metrics as catalogue
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 BLUE = OKABE_ITO["blue"]
@@ -22,13 +23,7 @@ BAND50 = "rgba(0, 114, 178, 0.36)"
 PLACES = OKABE_ITO["vermillion"]
 OBSERVED = OKABE_ITO["black"]
 DAY_MS = 86_400_000
-COSTS = (
-    "cost_occupied_per_year",
-    "cost_idle_per_year",
-    "cost_flexible_per_year",
-    "cost_emergency_per_year",
-    "cost_custody_per_year",
-)
+COSTS = catalogue.COSTS
 COSTS_ALWAYS = ("cost_occupied_per_year", "cost_idle_per_year", "cost_custody_per_year")
 FAN_STATS = ("p05", "p95", "p25", "p75", "p50", "places")
 
@@ -373,7 +368,7 @@ def utilisation_heatmap(ts: pd.DataFrame, lab: Labels) -> go.Figure | None:
             colorscale=HEAT_SCALE,
             colorbar={"title": {"text": lab("utilisation_pct"), "side": "right"}, "tickformat": ".0%"},
             texttemplate="%{z:.0%}",
-            hovertemplate="<b>%{y}</b>, %{x}<br>" + lab("m_utilisation") + ": %{z:.1%}<extra></extra>",
+            hovertemplate="<b>%{y}</b>, %{x}<br>" + lab("metric:utilisation:all") + ": %{z:.1%}<extra></extra>",
             xgap=2,
             ygap=2,
             meta={"scopes": list(u.index)},
@@ -478,7 +473,7 @@ def costs(summary: pd.DataFrame, lab: Labels) -> go.Figure | None:
     palette = dict(zip(COSTS, colours)) | {"cost_per_year": OKABE_ITO["black"]}
     fig = go.Figure(
         go.Bar(
-            x=[lab(name) for name in names],
+            x=[lab(f"metric:{name}:all") for name in names],
             y=mean * scale,
             marker_color=[palette[name] for name in names],
             error_y=_error_bars(mean, lo, hi, scale),

@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from sim.results import metrics as catalogue
+
 LANGS = ("en", "da")
 
 # Okabe & Ito (2008): eight colours told apart with every common colour-vision deficiency.
@@ -67,7 +69,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "ci_to": ("to", "til"),
     "mean": ("mean", "gennemsnit"),
     "national": ("National", "Hele landet"),
-    "all_types": ("all types", "alle typer"),
     "choose": ("Show:", "Vis:"),
     # sections
     "sec_headline": ("In brief", "Kort fortalt"),
@@ -165,15 +166,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "col_mean": ("Mean", "Gennemsnit"),
     "col_ci": ("95 % confidence interval", "95 %-konfidensinterval"),
     # metrics (key figures table, hovers)
-    "m_occupancy": ("Occupancy (youths placed)", "Belægning (anbragte unge)"),
-    "m_places": ("Open places", "Åbne pladser"),
-    "m_utilisation": ("Utilisation", "Belægningsprocent"),
-    "m_queue": ("Youths waiting (mean number)", "Unge på venteliste (gennemsnit)"),
-    "m_wait_remand": ("Wait of remanded youths (days)", "Ventetid i varetægtssurrogat (dage)"),
-    "m_over1_remand": ("Remanded youths waiting > 1 day", "Unge i varetægtssurrogat, der venter > 1 døgn"),
-    "m_over7_remand": ("Remanded youths waiting > 7 days", "Unge i varetægtssurrogat, der venter > 7 døgn"),
-    "m_full": ("Days with no free ordinary place", "Dage uden ledig almindelig plads"),
-    "m_cost": ("Cost per year", "Udgift pr. år"),
     # chart words
     "date": ("Date", "Dato"),
     "month": ("Calendar month", "Kalendermåned"),
@@ -225,15 +217,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "t_admissions": ("Admissions per year (national: {total})", "Anbringelser pr. år (hele landet: {total})"),
     "t_out_of_region": ("Placed outside the home region", "Anbragt uden for hjemregionen"),
     "t_costs": ("Costs per year (total {total})", "Udgifter pr. år (i alt {total})"),
-    "cost_occupied_per_year": ("Occupied places", "Belagte pladser"),
-    "cost_idle_per_year": ("Empty places", "Tomme pladser"),
-    "cost_flexible_per_year": ("Flexible places", "Fleksible pladser"),
-    "cost_emergency_per_year": ("Emergency places", "Nødpladser"),
-    "cost_custody_per_year": ("Police custody", "Arresthus"),
-    "cost_per_year": ("Total", "I alt"),
-    "h_wait": ("Mean wait", "Gennemsnitlig ventetid"),
     "h_days": ("days", "dage"),
-    "h_youths": ("youths", "unge"),
     "h_per_year": ("per year", "pr. år"),
     "h_mio_kr": ("million kr", "mio. kr."),
     # scenario tables
@@ -437,25 +421,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "Remanded youths waiting more than a day against places and cost",
         "Unge i varetægtssurrogat, der venter mere end et døgn, mod pladser og udgift",
     ),
-    "m_wait_social": ("Mean wait of social placements (days)", "Ventetid ved sociale anbringelser (dage)"),
-    "m_withdrawn": ("Withdrawn while waiting, per year", "Frafald under venten pr. år"),
-    "m_flex_open": ("Flexible places open (mean)", "Åbne fleksible pladser (gennemsnit)"),
-    "m_flex_openings": ("Openings of flexible places per year", "Åbninger af fleksible pladser pr. år"),
-    "m_em_admissions": ("Youths in emergency places per year", "Unge på nødpladser pr. år"),
-    "m_em_days": ("Emergency place-days per year", "Pladsdage på nødpladser pr. år"),
     "ax_share_remand": ("Share of remanded youths (%)", "Andel af unge i varetægtssurrogat (%)"),
-    "ax_share_days": ("Share of days (%)", "Andel af dagene (%)"),
-    "ax_youths_per_year": ("Youths per year (number)", "Unge pr. år (antal)"),
-    "ax_openings_per_year": ("Openings per year (number)", "Åbninger pr. år (antal)"),
-    "ax_places": ("Places (number)", "Pladser (antal)"),
     "ax_scenario": ("Scenario", "Scenarie"),
     "ax_diff": ("Difference ({unit})", "Forskel ({unit})"),
     "u_days": ("days", "dage"),
     "u_youths_year": ("youths per year", "unge pr. år"),
-    "u_mio_kr": ("million kr per year", "mio. kr. pr. år"),
     "u_places": ("places", "pladser"),
-    "u_openings_year": ("openings per year", "åbninger pr. år"),
-    "u_place_days_year": ("place-days per year", "pladsdage pr. år"),
     "u_share": ("percentage points", "procentpoint"),
     "u_kr_day": ("kr per day", "kr. pr. dag"),
     "u_kr": ("kr", "kr."),
@@ -476,8 +447,26 @@ class Labels:
         self._i = LANGS.index(lang)
 
     def __call__(self, key: str, **values) -> str:
+        """The text of ``key``; ``metric:NAME:TYPE``, ``axis:UNIT`` and ``unit:UNIT`` come from the metrics
+        catalogue (sim/results/metrics.py), ``axis:NAME:TYPE`` too (a share's axis), every other key from TEXT."""
+        kind, _, rest = key.partition(":")
+        if rest:
+            return self._catalogue(kind, rest)
         text = TEXT[key][self._i]
         return text.format(**values) if values else text
+
+    def _catalogue(self, kind: str, rest: str) -> str:
+        da = self.lang == "da"
+        if kind == "metric":
+            name, _, ptype = rest.partition(":")
+            return catalogue.label(name, ptype or "all", self.lang)
+        if kind == "axis" and ":" in rest:  # a share's axis: its own label, in percent
+            name, _, ptype = rest.partition(":")
+            return f"{catalogue.label(name, ptype, self.lang)} (%)"
+        unit = catalogue.UNITS[rest]
+        if kind == "axis":
+            return unit.axis_da if da else unit.axis_en
+        return unit.da if da else unit.en
 
     # --- numbers ---------------------------------------------------------------------------------------
     @property

@@ -17,6 +17,8 @@ from sim.report import figures
 from sim.report.data import ReportData, metric, series
 from sim.report.labels import Labels
 from sim.report.tables import _value, scenario_tables
+from sim.results import metrics as catalogue
+from sim.results.summaries import shown as shown_headline
 
 # (anchor, title key, how-to-read key, chart keys)
 SECTIONS = (
@@ -124,19 +126,28 @@ def headline(data: ReportData, lab: Labels) -> str:
     def fmt_num(d: int) -> Callable[[float], str]:
         return lambda x: lab.num(x, d)
 
-    pct = lab.pct
-    rows = [
-        ("m_occupancy", fig("occupancy_mean"), fmt_num(1)),
-        ("m_places", fig("places_open_mean"), lambda x: lab.num(x, 0 if abs(x - round(x)) < 0.05 else 1)),
-        ("m_utilisation", fig("utilisation"), pct),
-        ("m_queue", fig("queue_length_mean"), fmt_num(2)),
-        ("m_wait_remand", fig("wait_days_mean", "remand"), fmt_num(2)),
-        ("m_over1_remand", fig("p_wait_over_1_day", "remand"), pct),
-        ("m_over7_remand", fig("p_wait_over_7_days", "remand"), pct),
-        ("m_full", fig("days_full_share"), pct),
-        ("m_cost", fig("cost_per_year"), lab.mio_kr),
-    ]
-    got = {key: (r, f) for key, r, f in rows if r is not None}
+    def fmt(h: catalogue.Headline) -> Callable[[float], str]:
+        unit = catalogue.UNITS[h.spec.unit]
+        if h.metric == "places_open_mean":  # whole places unless they vary
+            return lambda x: lab.num(x, 0 if abs(x - round(x)) < 0.05 else 1)
+        if unit.kind == "share":
+            return lab.pct
+        if unit.kind == "money":
+            return lab.mio_kr
+        return fmt_num(unit.decimals)
+
+    # the catalogue's headline figures; the sentences below use some of them by name
+    got = {
+        f"metric:{h.metric}:{h.placement_type}": (fig(h.metric, h.placement_type), fmt(h))
+        for h in shown_headline(s)
+    }
+    names = {
+        "m_occupancy": "occupancy_mean:all", "m_places": "places_open_mean:all", "m_utilisation": "utilisation:all",
+        "m_queue": "queue_length_mean:all", "m_wait_remand": "wait_days_mean:remand",
+        "m_over1_remand": "p_wait_over_1_day:remand", "m_over7_remand": "p_wait_over_7_days:remand",
+        "m_full": "days_full_share:all", "m_cost": "cost_per_year:all",
+    }  # fmt: skip
+    got |= {short: got[f"metric:{full}"] for short, full in names.items() if f"metric:{full}" in got}
 
     def mean(key: str) -> str:
         r, f = got[key]
@@ -183,6 +194,7 @@ def headline(data: ReportData, lab: Labels) -> str:
         f'<tr><td>{escape(lab(key))}</td><td class="num">{escape(mean(key))}</td>'
         f'<td class="num">{escape(lab.span(r["ci_low"], r["ci_high"], f))}</td></tr>'
         for key, (r, f) in got.items()
+        if key.startswith("metric:")
     )
     table = (
         f'<h3>{escape(lab("key_figures"))}</h3><table class="key-figures"><thead><tr>'

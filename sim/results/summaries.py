@@ -1,0 +1,81 @@
+"""The headline figures as plain text lines, from a summary or comparison table (what the commands print).
+
+Which figures, their labels and their units come from the catalogue (:mod:`sim.results.metrics`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from sim.results.metrics import HEADLINE, UNITS, Headline
+
+
+def value_text(h: Headline, value: float, signed: bool = False) -> str:
+    """A headline value in its unit: '12.5 %', '289.4 mio. kr', '0.98' (signed: '+1.2' for a difference)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    unit = UNITS[h.spec.unit]
+    sign = "+" if signed else ""
+    if unit.kind == "share":
+        return f"{value * 100:{sign}.{unit.decimals}f} %" + (" points" if signed else "")
+    if unit.kind == "money":
+        return f"{value / 1e6:{sign}.1f} mio. kr"
+    return f"{value:{sign}.{unit.decimals}f}"
+
+
+def shown(table: pd.DataFrame, brief: bool = False) -> list[Headline]:
+    """The headline figures the table holds: present, not all NaN, and a policy's only if it is used."""
+    nat = table[table.scope == "national"]
+    out = []
+    for h in HEADLINE:
+        if brief and not h.brief:
+            continue
+        rows = nat[(nat.metric == h.metric) & (nat.placement_type == h.placement_type)]
+        if rows.empty or rows["mean"].isna().all():
+            continue
+        if h.spec.optional and not (rows["mean"].fillna(0) != 0).any():
+            continue
+        out.append(h)
+    return out
+
+
+def _row(table: pd.DataFrame, h: Headline):
+    rows = table[(table.metric == h.metric) & (table.scope == "national") & (table.placement_type == h.placement_type)]
+    return rows.iloc[0] if len(rows) else None
+
+
+def headline_lines(summary: pd.DataFrame) -> list[str]:
+    """One line per headline figure of a run: label, mean and 95 % interval."""
+    lines = []
+    for h in shown(summary):
+        r = _row(summary, h)
+        ci = f"(95 % CI {value_text(h, r.ci_low)} to {value_text(h, r.ci_high)})"
+        lines.append(f"  {h.en:40s} {value_text(h, r['mean']):>14s}  {ci}")
+    return lines
+
+
+def comparison_lines(table: pd.DataFrame) -> list[str]:
+    """Per headline figure, each scenario's mean and its paired difference to the first (comparison.csv)."""
+    lines = []
+    for h in shown(table):
+        rows = table[
+            (table.metric == h.metric) & (table.scope == "national") & (table.placement_type == h.placement_type)
+        ]
+        lines.append(f"  {h.en}")
+        for r in rows.itertuples():
+            text = f"    {r.scenario:28s} {value_text(h, r.mean):>14s}"
+            if not pd.isna(r.diff_mean):
+                d = [value_text(h, v, signed=True) for v in (r.diff_mean, r.diff_ci_low, r.diff_ci_high)]
+                text += f"   difference {d[0]} (CI {d[1]} to {d[2]})"
+            lines.append(text)
+    return lines
+
+
+def brief_line(summary: pd.DataFrame) -> str:
+    """The brief headline figures of one run on one line (a sweep's point)."""
+    parts = []
+    for h in shown(summary, brief=True):
+        parts.append(f"{h.en.lower()} {value_text(h, _row(summary, h)['mean'])}")
+    return "   ".join(parts)

@@ -1,0 +1,70 @@
+"""The metrics catalogue is the one home of every metric: measures produce exactly its metrics, the docs and
+the report's labels come from it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from sim.report.labels import TEXT, Labels
+from sim.results.metrics import CATALOGUE, HEADLINE, METRICS, UNITS, markdown
+from sim.run.worker import Experiment
+from sim.scenario.loading import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def policy_keys():
+    return Experiment(load_scenario(ROOT / "tests" / "golden" / "scenarios" / "policies.yaml")).layout.keys
+
+
+def test_measures_give_every_catalogue_metric_and_no_other(policy_keys):
+    produced = {k[0] for k in policy_keys}
+    assert produced == set(CATALOGUE), (produced ^ set(CATALOGUE))
+
+
+def test_scopes_and_types_are_as_the_catalogue_says(policy_keys):
+    regions, institutions = {"North", "South"}, {"A", "B"}
+    for m in METRICS:
+        keys = [k for k in policy_keys if k[0] == m.name]
+        scopes = {k[1] for k in keys} - {"national"}
+        expected = {"home": regions, "institution": regions | institutions, "national": set()}[m.scopes]
+        assert scopes == expected, m.name
+        types = {k[2] for k in keys}
+        assert types == ({"all", "remand", "sentence", "social"} if m.by_type else {"all"}), m.name
+
+
+def test_catalogue_entries_are_complete():
+    for m in METRICS:
+        assert m.unit in UNITS and m.en and m.da and m.what, m.name
+        assert m.scopes in ("home", "institution", "national") and m.combines in (
+            "sum", "ratio", "mean", "quantile", "max"
+        ), m.name  # fmt: skip
+    for h in HEADLINE:
+        assert h.metric in CATALOGUE and h.en and h.da
+        assert h.placement_type == "all" or CATALOGUE[h.metric].by_type, h.metric
+
+
+def test_docs_metrics_page_is_generated_from_the_catalogue():
+    page = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert page == markdown(), "docs/metrics.md is out of date: run `make docs`"
+
+
+def test_every_report_label_used_exists_and_every_label_is_used():
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "sim").rglob("*.py") if p.name != "labels.py")
+    used = set(re.findall(r"""\blab\(\s*["']([a-z0-9_]+)["']""", source))
+    assert not used - set(TEXT), f"label keys used but not defined: {sorted(used - set(TEXT))}"
+    unused = [k for k in TEXT if f'"{k}"' not in source and f"'{k}'" not in source]
+    assert not unused, f"label keys defined but never used: {unused}"
+
+
+def test_labels_resolve_catalogue_keys_in_both_languages():
+    for lang in ("en", "da"):
+        lab = Labels(lang)
+        for m in METRICS:
+            assert lab(f"metric:{m.name}:all") and lab(f"axis:{m.unit}") and lab(f"unit:{m.unit}")
+    assert Labels("da")("metric:p_wait_over_1_day:remand") == "Unge i varetægtssurrogat, der venter > 1 døgn"
+    assert Labels("en")("axis:utilisation:all") == "Utilisation (%)"
