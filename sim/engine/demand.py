@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.clock import DAYS_PER_YEAR, Clock
+from sim.scenario import trend
 from sim.scenario.schema import Demand, Seasonality
 
 
@@ -48,7 +49,7 @@ def season_at(seasonality: Seasonality | None, clock: Clock, t: np.ndarray) -> n
 def rate(demand: Demand, clock: Clock, t: np.ndarray, multipliers: np.ndarray | None = None) -> np.ndarray:
     """Arrival rate (youths per day) at times ``t``; ``multipliers`` are the monthly gamma factors."""
     t = np.asarray(t, dtype=float)
-    lam = demand.per_year / DAYS_PER_YEAR * (1.0 + demand.growth) ** clock.years_since_start(t)
+    lam = demand.per_year / DAYS_PER_YEAR * trend.factor(demand.growth, clock.years_since_start(t))
     lam = lam * season_at(demand.seasonality, clock, t)
     if multipliers is not None:
         starts = clock.month_starts()
@@ -74,7 +75,7 @@ def arrival_times(demand: Demand, clock: Clock, rng: np.random.Generator) -> np.
     mult = monthly_multipliers(demand, n_months, rng)
     if demand.per_year == 0 or n_months == 0:
         return np.empty(0)
-    trend = (1.0 + demand.growth) ** clock.years_since_start(np.stack([lo, hi]))
+    growth = trend.factor(demand.growth, clock.years_since_start(np.stack([lo, hi])))
     season = demand.seasonality
     if season is None:
         season_max = np.ones(n_months)
@@ -82,7 +83,7 @@ def arrival_times(demand: Demand, clock: Clock, rng: np.random.Generator) -> np.
         season_max = season_factors(season)[clock.month_of_year(np.arange(n_months))]
     else:
         season_max = np.full(n_months, 1.0 + season.amplitude)
-    bound = demand.per_year / DAYS_PER_YEAR * trend.max(axis=0) * season_max * mult
+    bound = demand.per_year / DAYS_PER_YEAR * growth.max(axis=0) * season_max * mult
     counts = rng.poisson(bound * (hi - lo))
     month = np.repeat(np.arange(n_months), counts)
     t = lo[month] + rng.random(month.size) * (hi - lo)[month]

@@ -14,6 +14,7 @@ from sim.engine import demand, stays
 from sim.engine.clock import Clock
 from sim.engine.network import Network
 from sim.engine.streams import stream
+from sim.scenario import trend
 from sim.scenario.schema import Scenario
 
 
@@ -53,7 +54,7 @@ def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication:
         home = home_idx[np.minimum(np.searchsorted(np.cumsum(shares), route.random(n), side="right"), len(names) - 1)]
         hs = route.random(n) < ptype.demand.high_security_share
         unit_stay = stays.unit_draws(ptype.stay, n, stream(seed, replication, f"stays/{tname}"))
-        mean = stays.mean_of(ptype.stay) * (1.0 + ptype.stay.drift) ** clock.years_since_start(t)
+        mean = stays.mean_of(ptype.stay) * trend.factor(ptype.stay.drift, clock.years_since_start(t))
         if ptype.withdrawal is not None:
             w = ptype.withdrawal
             patience = stays.mean_of(w) * stays.unit_draws(w, n, stream(seed, replication, f"withdrawal/{tname}"))
@@ -102,14 +103,14 @@ def _start_state(scenario: Scenario, network: Network, clock: Clock, replication
             if group is state.placed:
                 u = network.unit_index(row.institution, row.unit)
                 elapsed = np.full(n, row.days_stayed)
-                mean = stays.mean_of(ptype.stay) * (1 + ptype.stay.drift) ** clock.years_since_start(-elapsed)
+                mean = stays.mean_of(ptype.stay) * trend.factor(ptype.stay.drift, clock.years_since_start(-elapsed))
                 stay = stays.residual_draws(ptype.stay, mean, elapsed, rng)
                 home = row.home or scenario.regions[network.units[u].region]
                 hs = network.units[u].high_security if row.high_security is None else row.high_security
                 patience, unit = np.full(n, np.inf), u
             else:
                 elapsed = np.full(n, row.days_waited)
-                mean = stays.mean_of(ptype.stay) * (1 + ptype.stay.drift) ** clock.years_since_start(-elapsed)
+                mean = stays.mean_of(ptype.stay) * trend.factor(ptype.stay.drift, clock.years_since_start(-elapsed))
                 stay = mean * stays.unit_draws(ptype.stay, n, rng)
                 if ptype.withdrawal is not None:
                     w = ptype.withdrawal

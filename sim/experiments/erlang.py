@@ -24,6 +24,7 @@ import numpy as np
 from sim.engine import stays
 from sim.engine.clock import Clock
 from sim.engine.demand import rate
+from sim.scenario import trend
 from sim.scenario.schema import Scenario
 
 
@@ -123,7 +124,7 @@ def offered_load(scenario: Scenario, high_security: bool = False) -> OfferedLoad
         for i0 in range(0, n, block):
             i1 = min(i0 + block, n)
             mid = 0.5 * (t[i0] + t[i1 - 1])
-            mean = base * (1.0 + ptype.stay.drift) ** clock.years_since_start(mid)
+            mean = base * trend.factor(ptype.stay.drift, clock.years_since_start(mid))
             # P(still in place) averaged over a day of arrival times: Simpson's rule on half days
             half = stays.survival(ptype.stay, np.arange(2 * (n - i0) + 1) / 2.0, mean)
             sf = (half[:-2:2] + 4 * half[1:-1:2] + half[2::2]) / 6
@@ -144,7 +145,7 @@ def _tail_days(stay) -> float:
     """Days after which almost no stay (1 in 10,000) is still running, at the highest drift factor."""
     dist = stays.frozen(stay)
     tail = float(np.max(stay.observed)) if dist is None else float(dist.isf(1e-4))
-    return min(tail * max(1.0, 1.0 + stay.drift) ** 5, 20 * 365.25)
+    return min(tail * trend.factor(max(0.0, stay.drift), 5), 20 * 365.25)
 
 
 def smallest_places(

@@ -40,7 +40,7 @@ from sim.run.files import safe_child
 from sim.run.folder import POINTS, SWEEP, write_csv
 from sim.run.progress import progress_bar
 from sim.run.stored import Stored, obtain
-from sim.scenario import overrides
+from sim.scenario import overrides, paths
 from sim.scenario.loading import ScenarioError, scenario_hash, with_horizon
 from sim.scenario.schema import Scenario
 
@@ -165,8 +165,10 @@ def axes_of(vary: dict[str, Any] | Sequence[str]) -> dict[str, list[Any]]:
     axes: dict[str, list[Any]] = {}
     problems = []
     for key, spec, label in items:
-        if any(not part for part in key.split(".")):
-            problems.append(f"{label}: empty key in path '{key}'")
+        try:
+            paths.split(key)
+        except ValueError as exc:
+            problems.append(f"{label}: {exc}")
             continue
         if key in axes:
             problems.append(f"{label}: '{key}' is varied twice")
@@ -213,7 +215,7 @@ def grid(base: Scenario, axes: dict[str, list[Any]]) -> list[Point]:
     for index, combo in enumerate(itertools.product(*axes.values())):
         values = dict(zip(axes, combo))
         label = ",".join(f"{names[k]}={_fmt(v)}" for k, v in values.items())
-        assignments = [(k.split("."), v, f"--vary {k}={v}") for k, v in values.items()]
+        assignments = [(paths.split(k), v, f"--vary {k}={v}") for k, v in values.items()]
         try:
             scenario = overrides.derive(base, assignments)
         except ScenarioError as exc:
@@ -241,7 +243,10 @@ def prepare(
     if spec is not None:
         base_path = spec.base
         file_axes = axes_of(spec.vary)
-        file_sets = [(k.split("."), v, f"{source}: sweep.set.{k}") for k, v in spec.set.items()]
+        try:
+            file_sets = [(paths.split(k), v, f"{source}: sweep.set.{k}") for k, v in spec.set.items()]
+        except ValueError as exc:
+            raise ScenarioError([f"{source}: sweep.set: {exc}"]) from None
     axes = {**file_axes, **axes_of(vary)}
     if not axes:
         raise ScenarioError([f"{source}: nothing to vary; give --vary KEY.PATH=SPEC or a sweep file"])

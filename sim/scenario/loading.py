@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario import paths
 from sim.scenario.schema import Scenario
 
 
@@ -95,9 +96,10 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
         raise ScenarioError([f"--set {text}: expected KEY.PATH=VALUE"])
     key, _, value = text.partition("=")
-    keys = [k for k in key.strip().split(".")]
-    if not all(keys):
-        raise ScenarioError([f"--set {text}: empty key in path '{key}'"])
+    try:
+        keys = paths.split(key)
+    except ValueError as exc:
+        raise ScenarioError([f"--set {text}: {exc}"]) from None
     try:
         parsed = yaml.safe_load(value) if value.strip() else ""
     except yaml.YAMLError:
@@ -153,25 +155,17 @@ def apply_override(data: dict[str, Any], keys: list[str], value: Any, origin: di
 
 
 def _set_path(data: dict[str, Any], keys: list[str], value: Any, origin: dict[str, str], label: str) -> None:
-    node = data
-    for i, key in enumerate(keys[:-1]):
-        child = node.get(key)
-        if child is None:
-            child = node[key] = {}
-        if not isinstance(child, dict):
-            raise ScenarioError([f"{label}: {'.'.join(keys[: i + 1])} is not a mapping, cannot set a key inside it"])
-        node = child
-    node[keys[-1]] = value
-    _mark(value, origin, ".".join(keys), label)
+    try:
+        paths.assign(data, keys, value, create=True)
+    except paths.PathError as exc:
+        raise ScenarioError([f"{label}: {exc}"]) from None
+    _mark(value, origin, paths.join(keys), label)
 
 
 def _origin_of(path: str, origin: dict[str, str], default: str) -> str:
-    parts = path.split(".") if path else []
-    while parts:
-        joined = ".".join(parts)
-        if joined in origin:
-            return origin[joined]
-        parts.pop()
+    for prefix in paths.prefixes(path):
+        if prefix in origin:
+            return origin[prefix]
     return origin.get("", default)
 
 

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
+from sim.scenario import paths
+
 PLACEMENT_TYPES: tuple[str, ...] = ("remand", "sentence", "social")
 PlacementTypeName = Literal["remand", "sentence", "social"]
 
@@ -263,20 +265,11 @@ class ParameterUncertainty(Strict):
 
 def _number_at(node: object, keys: list[str]) -> bool:
     """Whether the dotted path ``keys`` leads to a number in a validated scenario (models, dicts, lists)."""
-    for key in keys:
-        if isinstance(node, BaseModel):
-            if key not in type(node).model_fields:
-                return False
-            node = getattr(node, key)
-        elif isinstance(node, dict):
-            if key not in node:
-                return False
-            node = node[key]
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return False
-    return isinstance(node, int | float) and not isinstance(node, bool)
+    try:
+        value = paths.get(node, keys)
+    except paths.PathError:
+        return False
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class Allocation(Strict):

@@ -8,23 +8,9 @@ randomness of the system and the uncertainty of the fitted parameters.
 
 from __future__ import annotations
 
-from typing import Any
-
+from sim.scenario import paths
 from sim.scenario.loading import ScenarioError, resolved_dict, validate_data
 from sim.scenario.schema import Scenario
-
-
-def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted key path (list positions as numbers) inside plain scenario data."""
-    keys = path.split(".")
-    node: Any = data
-    for key in keys[:-1]:
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    last = keys[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
 
 
 def apply_draw(scenario: Scenario, draw: dict[str, float], label: str = "parameter draw") -> Scenario:
@@ -32,7 +18,7 @@ def apply_draw(scenario: Scenario, draw: dict[str, float], label: str = "paramet
     data = resolved_dict(scenario)
     data.pop("parameter_uncertainty", None)
     for path, value in draw.items():
-        set_path(data, path, value)
+        paths.assign(data, paths.split(path), value)
     try:
         return validate_data(data, {}, label)
     except ScenarioError as exc:
