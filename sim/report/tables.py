@@ -104,143 +104,118 @@ def scenario_tables(scenario: dict, lab: Labels) -> str:
     """HTML of every assumption: horizon, regions, institutions, demand, stays, costs and other settings."""
     if not scenario:
         return f"<p>{escape(lab('no_data'))}</p>"
-    parts: list[str] = []
+    sections = [
+        ("sc_horizon", _horizon_table(scenario, lab)),
+        ("sc_regions", _regions_table(scenario, lab)),
+        ("sc_institutions", _institutions_table(scenario, lab)),
+        ("sc_demand", _demand_table(scenario, lab)),
+        ("sc_stays", _stays_table(scenario, lab)),
+        ("sc_costs", _costs_table(scenario, lab)),
+        ("sc_other", _other_table(scenario, lab)),
+    ]
+    return "\n".join(f"<h3>{escape(lab(title))}</h3>{html}" for title, html in sections if html)
 
-    def section(title_key: str, html: str) -> None:
-        parts.append(f"<h3>{escape(lab(title_key))}</h3>{html}")
 
+def _horizon_table(scenario: dict, lab: Labels) -> str:
     h = scenario.get("horizon") or {}
-    section(
-        "sc_horizon",
-        _table(
-            [lab("sc_setting"), lab("sc_value")],
-            [
-                [lab("sc_start"), str(h.get("start", "–"))],
-                [lab("sc_years"), _value(lab, h.get("years"))],
-                [lab("sc_warmup"), _value(lab, h.get("warmup_days"))],
-                [lab("sc_replications"), _value(lab, h.get("replications"))],
-                [lab("sc_seed"), str(h.get("seed", "–"))],
-            ],
-            numeric={1},
-        ),
-    )
+    rows = [
+        [lab("sc_start"), str(h.get("start", "–"))],
+        [lab("sc_years"), _value(lab, h.get("years"))],
+        [lab("sc_warmup"), _value(lab, h.get("warmup_days"))],
+        [lab("sc_replications"), _value(lab, h.get("replications"))],
+        [lab("sc_seed"), str(h.get("seed", "–"))],
+    ]
+    return _table([lab("sc_setting"), lab("sc_value")], rows, numeric={1})
 
+
+def _regions_table(scenario: dict, lab: Labels) -> str:
     nearest = (scenario.get("allocation") or {}).get("nearest") or {}
-    section(
-        "sc_regions",
-        _table(
-            [lab("region"), lab("sc_nearest")],
-            [[r, ", ".join(nearest.get(r, [])) or "–"] for r in scenario.get("regions") or []],
-        ),
-    )
+    rows = [[r, ", ".join(nearest.get(r, [])) or "–"] for r in scenario.get("regions") or []]
+    return _table([lab("region"), lab("sc_nearest")], rows)
 
+
+def _unit_row(lab: Labels, name: str, inst: dict, k: int, uname: str, unit: dict) -> list[str]:
+    notes = []
+    if unit.get("only"):
+        notes.append(_value(lab, unit["only"]))
+    if unit.get("open_months"):
+        notes.append(", ".join(lab.months_short()[m - 1] for m in unit["open_months"]))
+    return [
+        name if k == 0 else "",
+        inst.get("region", "") if k == 0 else "",
+        uname,
+        lab.num(unit.get("places") or 0, 0),
+        lab.yes_no(bool(unit.get("high_security"))),
+        _types(lab, unit.get("accepts")),
+        "; ".join([_changes(lab, unit.get("changes"))] + notes),
+    ]
+
+
+def _institutions_table(scenario: dict, lab: Labels) -> str:
+    institutions = scenario.get("institutions") or {}
+    has_em = any((i or {}).get("emergency") for i in institutions.values())
     rows, total, total_em = [], 0, 0
-    has_em = any((i or {}).get("emergency") for i in (scenario.get("institutions") or {}).values())
-    for name, inst in (scenario.get("institutions") or {}).items():
+    for name, inst in institutions.items():
         em = inst.get("emergency") or {}
         for k, (uname, unit) in enumerate((inst.get("units") or {}).items()):
-            places = unit.get("places") or 0
-            total += places
-            notes = []
-            if unit.get("only"):
-                notes.append(_value(lab, unit["only"]))
-            if unit.get("open_months"):
-                notes.append(", ".join(lab.months_short()[m - 1] for m in unit["open_months"]))
-            row = [
-                name if k == 0 else "",
-                inst.get("region", "") if k == 0 else "",
-                uname,
-                lab.num(places, 0),
-                lab.yes_no(bool(unit.get("high_security"))),
-                _types(lab, unit.get("accepts")),
-                "; ".join([_changes(lab, unit.get("changes"))] + notes),
-            ]
+            total += unit.get("places") or 0
+            row = _unit_row(lab, name, inst, k, uname, unit)
             if has_em:
                 row.append(lab.num(em.get("places"), 0) if em and k == 0 else "")
             rows.append(row)
         total_em += (em.get("places") or 0) if em else 0
-    header = [
-        lab("institution"),
-        lab("region"),
-        lab("sc_unit"),
-        lab("sc_places"),
-        lab("sc_high_security"),
-        lab("sc_accepts"),
-        lab("sc_changes"),
-    ]
+    header = [lab(k) for k in ("institution", "region", "sc_unit", "sc_places", "sc_high_security", "sc_accepts")]
+    header.append(lab("sc_changes"))
     rows.append([lab("sc_total"), "", "", lab.num(total, 0), "", "", ""] + ([lab.num(total_em, 0)] if has_em else []))
     if has_em:
         header.append(lab("sc_emergency"))
-    section("sc_institutions", _table(header, rows, numeric={3, 7}, cls="institutions"))
+    return _table(header, rows, numeric={3, 7}, cls="institutions")
 
-    types = scenario.get("placement_types") or {}
-    demand_rows, stay_rows = [], []
-    for tname, t in types.items():
+
+def _demand_table(scenario: dict, lab: Labels) -> str:
+    rows = []
+    for tname, t in (scenario.get("placement_types") or {}).items():
         d = t.get("demand") or {}
-        demand_rows.append(
-            [
-                lab.ptype(tname),
-                _value(lab, t.get("priority")),
-                _value(lab, d.get("per_year")),
-                lab.pct(d.get("growth") or 0.0),
-                _seasonality(lab, d.get("seasonality")),
-                _value(lab, d.get("dispersion")),
-                lab.pct(d.get("high_security_share") or 0.0),
-                _shares(lab, d.get("regions")),
-            ]
-        )
+        rows.append([
+            lab.ptype(tname),
+            _value(lab, t.get("priority")),
+            _value(lab, d.get("per_year")),
+            lab.pct(d.get("growth") or 0.0),
+            _seasonality(lab, d.get("seasonality")),
+            _value(lab, d.get("dispersion")),
+            lab.pct(d.get("high_security_share") or 0.0),
+            _shares(lab, d.get("regions")),
+        ])  # fmt: skip
+    keys = ("ptype", "sc_priority", "sc_per_year", "sc_growth", "sc_seasonality", "sc_dispersion", "sc_hs_share",
+            "sc_region_shares")  # fmt: skip
+    return _table([lab(k) for k in keys], rows, numeric={1, 2, 3, 5, 6})
+
+
+def _stays_table(scenario: dict, lab: Labels) -> str:
+    rows = []
+    for tname, t in (scenario.get("placement_types") or {}).items():
         s = t.get("stay") or {}
         w = t.get("withdrawal")
         withdrawal = " ".join(x for x in _duration(lab, w)[:2] if x != "–") if w else lab("sc_none")
-        stay_rows.append([lab.ptype(tname)] + _duration(lab, s) + [lab.pct(s.get("drift") or 0.0), withdrawal])
-    section(
-        "sc_demand",
-        _table(
-            [
-                lab("ptype"),
-                lab("sc_priority"),
-                lab("sc_per_year"),
-                lab("sc_growth"),
-                lab("sc_seasonality"),
-                lab("sc_dispersion"),
-                lab("sc_hs_share"),
-                lab("sc_region_shares"),
-            ],
-            demand_rows,
-            numeric={1, 2, 3, 5, 6},
-        ),
-    )
-    section(
-        "sc_stays",
-        _table(
-            [
-                lab("ptype"),
-                lab("sc_distribution"),
-                lab("sc_mean_days"),
-                lab("sc_cv"),
-                lab("sc_drift"),
-                lab("sc_withdrawal") + f" ({lab('h_days')})",
-            ],
-            stay_rows,
-            numeric={2, 3, 4},
-        ),
-    )
+        rows.append([lab.ptype(tname)] + _duration(lab, s) + [lab.pct(s.get("drift") or 0.0), withdrawal])
+    header = [lab(k) for k in ("ptype", "sc_distribution", "sc_mean_days", "sc_cv", "sc_drift")]
+    header.append(lab("sc_withdrawal") + f" ({lab('h_days')})")
+    return _table(header, rows, numeric={2, 3, 4})
 
+
+def _costs_table(scenario: dict, lab: Labels) -> str:
     c = scenario.get("costs") or {}
-    section(
-        "sc_costs",
-        _table(
-            [lab("sc_setting"), lab("sc_value")],
-            [
-                [lab("sc_occupied_day"), _value(lab, c.get("occupied_place_day"), 0)],
-                [lab("sc_empty_day"), _value(lab, c.get("empty_place_day"), 0)],
-                [lab("sc_custody_day"), _value(lab, c.get("custody_day"), 0)],
-                [lab("sc_custody_types"), _types(lab, c.get("custody_types"))],
-            ],
-            numeric=set(),
-        ),
-    )
+    rows = [
+        [lab("sc_occupied_day"), _value(lab, c.get("occupied_place_day"), 0)],
+        [lab("sc_empty_day"), _value(lab, c.get("empty_place_day"), 0)],
+        [lab("sc_custody_day"), _value(lab, c.get("custody_day"), 0)],
+        [lab("sc_custody_types"), _types(lab, c.get("custody_types"))],
+    ]
+    return _table([lab("sc_setting"), lab("sc_value")], rows, numeric=set())
 
+
+def _other_table(scenario: dict, lab: Labels) -> str:
+    """Every setting the tables above do not show, as key path and value ('' if there is none)."""
     other: list[tuple[str, object]] = []
     for key, v in scenario.items():
         if key in COVERED:
@@ -254,6 +229,6 @@ def scenario_tables(scenario: dict, lab: Labels) -> str:
         for k, x in (inst.get("emergency") or {}).items():
             if k != "places":
                 other.append((f"institutions.{iname}.emergency.{k}", x))
-    if other:
-        section("sc_other", _table([lab("sc_setting"), lab("sc_value")], [[k, _value(lab, x)] for k, x in other]))
-    return "\n".join(parts)
+    if not other:
+        return ""
+    return _table([lab("sc_setting"), lab("sc_value")], [[k, _value(lab, x)] for k, x in other])
