@@ -68,21 +68,38 @@ def benchmark(
     memory: bool = True,
     say=print,
 ) -> dict[str, object]:
-    from sim.run.runner import run
-    from sim.scenario.loading import with_horizon
-
-    exp = Experiment(scenario)
-    exp.replicate(0)  # warm caches and imports before timing
+    """Every figure of ``kapsim bench`` for one scenario (its file is ``path``), in the order printed."""
     figures: dict[str, object] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "scenario": scenario.name,
         "years": scenario.horizon.years,
     }
     say("timing the fast core and the reference ...")
-    # Nine rounds, each timing the reference on replications 0..m-1 (m = n/4, at least 2) and the core on
-    # the same replications four times over, in turn first, so a machine that slows down for a while (a
-    # shared VM does) slows both sides of a round alike; the speed-up is the median of the rounds' ratios,
-    # printed with its range.
+    figures.update(core_and_reference(scenario, replications))
+    if parallel_reps:
+        figures.update(parallel(scenario, parallel_reps, say))
+    if sweep_points:
+        say(f"sweep of {sweep_points} points x {sweep_reps} replications ...")
+        figures.update(sweep_time(scenario, path, sweep_points, sweep_reps))
+    if memory:
+        say("peak memory at two replication counts ...")
+        for n in (200, 1000):
+            mb = peak_memory_mb(path, scenario.horizon.years, n)
+            figures[f"peak_memory_mb_{n}_reps_main"] = mb["main"]
+            figures[f"peak_memory_mb_{n}_reps_worker"] = mb["worker"]
+    figures["peak_memory_mb"] = figures.get("peak_memory_mb_1000_reps_main", figures["replication_peak_memory_mb"])
+    return figures
+
+
+def core_and_reference(scenario: Scenario, replications: int) -> dict[str, object]:
+    """Replications per second of the core and the reference, their ratio, events and one run's memory.
+
+    Nine rounds, each timing the reference on replications 0..m-1 (m = n/4, at least 2) and the core on the
+    same replications four times over, in turn first, so a machine that slows down for a while (a shared VM
+    does) slows both sides of a round alike; the speed-up is the median of the rounds' ratios, with its range.
+    """
+    exp = Experiment(scenario)
+    exp.replicate(0)  # warm caches and imports before timing
     same = list(range(max(2, replications // 4)))
     cores, refs = [], []
     for k in range(9):
@@ -100,42 +117,43 @@ def benchmark(
     exp.replicate(0)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    figures.update(
-        kapsim_reps_per_s=round(core, 2),
-        kapsim_with_statistics_reps_per_s=round(full, 2),
-        reference_reps_per_s=round(ref, 2),
-        speedup=round(float(np.median(ratios)), 2),
-        speedup_range=[round(ratios[0], 2), round(ratios[-1], 2)],
-        events_per_replication=round(events),
-        events_per_s=round(events * core),
-        replication_peak_memory_mb=round(peak / 2**20, 1),
-    )
-    if parallel_reps:
-        s = with_horizon(scenario, replications=parallel_reps)
-        counts = sorted({1, 2, os.cpu_count() or 1})
-        timings = {}
-        for workers in counts:
-            say(f"{parallel_reps} replications with {workers} worker(s) ...")
-            timings[workers] = run(s, workers=workers, progress=False).wall_seconds
-            figures[f"reps_{parallel_reps}_workers_{workers}_s"] = round(timings[workers], 2)
-        for workers in counts[1:]:
-            figures[f"parallel_efficiency_{workers}_workers"] = round(timings[1] / (workers * timings[workers]), 3)
-    if sweep_points:
-        from sim.experiments import sweep
+    return {
+        "kapsim_reps_per_s": round(core, 2),
+        "kapsim_with_statistics_reps_per_s": round(full, 2),
+        "reference_reps_per_s": round(ref, 2),
+        "speedup": round(float(np.median(ratios)), 2),
+        "speedup_range": [round(ratios[0], 2), round(ratios[-1], 2)],
+        "events_per_replication": round(events),
+        "events_per_s": round(events * core),
+        "replication_peak_memory_mb": round(peak / 2**20, 1),
+    }
 
-        say(f"sweep of {sweep_points} points x {sweep_reps} replications ...")
-        spec = f"horizon.seed=1:{sweep_points}:1"  # 20 different points of the same size
-        base, axes, points = sweep.prepare(path, vary=[spec], sets=[f"horizon.years={scenario.horizon.years}"],
-                                           replications=sweep_reps)  # fmt: skip
-        with tempfile.TemporaryDirectory(prefix="kapsim-bench-") as tmp:
-            start = time.perf_counter()
-            sweep.run_sweep(points, axes, Path(tmp), "kapsim bench", workers=os.cpu_count() or 1, progress=False)
-            figures[f"sweep_{len(points)}x{sweep_reps}_s"] = round(time.perf_counter() - start, 2)
-    if memory:
-        say("peak memory at two replication counts ...")
-        for n in (200, 1000):
-            mb = peak_memory_mb(path, scenario.horizon.years, n)
-            figures[f"peak_memory_mb_{n}_reps_main"] = mb["main"]
-            figures[f"peak_memory_mb_{n}_reps_worker"] = mb["worker"]
-    figures["peak_memory_mb"] = figures.get("peak_memory_mb_1000_reps_main", figures["replication_peak_memory_mb"])
-    return figures
+
+def parallel(scenario: Scenario, replications: int, say=print) -> dict[str, object]:
+    """Wall time of ``replications`` with 1, 2 and all workers, and the parallel efficiency."""
+    from sim.run.runner import run
+    from sim.scenario.loading import with_horizon
+
+    s = with_horizon(scenario, replications=replications)
+    counts = sorted({1, 2, os.cpu_count() or 1})
+    timings, out = {}, {}
+    for workers in counts:
+        say(f"{replications} replications with {workers} worker(s) ...")
+        timings[workers] = run(s, workers=workers, progress=False).wall_seconds
+        out[f"reps_{replications}_workers_{workers}_s"] = round(timings[workers], 2)
+    for workers in counts[1:]:
+        out[f"parallel_efficiency_{workers}_workers"] = round(timings[1] / (workers * timings[workers]), 3)
+    return out
+
+
+def sweep_time(scenario: Scenario, path: str, points: int, replications: int) -> dict[str, object]:
+    """Wall time of a sweep of ``points`` points of the same size (seeds 1..points) with all workers."""
+    from sim.experiments import sweep
+
+    spec = f"horizon.seed=1:{points}:1"
+    sets = [f"horizon.years={scenario.horizon.years}"]
+    base, axes, grid = sweep.prepare(path, vary=[spec], sets=sets, replications=replications)
+    with tempfile.TemporaryDirectory(prefix="kapsim-bench-") as tmp:
+        start = time.perf_counter()
+        sweep.run_sweep(grid, axes, Path(tmp), "kapsim bench", workers=os.cpu_count() or 1, progress=False)
+        return {f"sweep_{len(grid)}x{replications}_s": round(time.perf_counter() - start, 2)}
