@@ -75,14 +75,6 @@ def test_high_security_youths_only_in_high_security_places(baseline):
     assert np.all(hs_unit[rec.unit[placed]] == rec.youths.high_security[placed])
 
 
-def test_fast_core_and_plain_simpy_reference_give_identical_records(baseline):
-    exp = Experiment(baseline)
-    for r in range(2):
-        fast, ref = exp.records(r), exp.records(r, reference=True)
-        for field in ("admitted", "left", "withdrawn", "unit", "open_log"):
-            assert np.array_equal(getattr(fast, field), getattr(ref, field), equal_nan=True), field
-
-
 def test_same_seed_same_numbers_serial_or_two_workers(baseline):
     s = with_horizon(baseline, replications=6)
     serial = run(s, workers=1, progress=False)
