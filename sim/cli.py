@@ -527,6 +527,18 @@ def _calibration_options(f):
             "--seasonality", type=click.Choice(["fourier", "monthly"]), default="fourier", show_default=True,
             help="Season terms of the admissions GLM (episodes).",
         ),
+        click.option(
+            "--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.",
+        ),
+        click.option(
+            "--executor", type=click.Choice(["processes", "dask"]), default="processes", show_default=True,
+            help="Local worker processes, or a dask.distributed cluster.",
+        ),
+        click.option(
+            "--scheduler", metavar="ADDRESS",
+            help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers).",
+        ),
+        click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language."),
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)
@@ -546,32 +558,48 @@ def _calibration_inputs(data, episodes, occupancy):
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @_calibration_options
-def calibrate(scenario, data, episodes, occupancy, out, bootstrap, replications, seed, hold, seasonality) -> None:
+def calibrate(
+    scenario, data, episodes, occupancy, out, bootstrap, replications, seed, hold, seasonality, workers, executor,
+    scheduler, lang,
+) -> None:  # fmt: skip
     """Fit a scenario's demand, growth, season and stays to what happened (calibration/README.md).
 
     From episodes: admissions by a Poisson GLM with trend and season, stays by censored maximum likelihood.
     From occupancy series and yearly figures: a least-squares fit of the infinite-server mean occupancy,
-    with capacity-bound periods as lower bounds. Writes to OUT: calibrated.yaml (extends SCENARIO, sets
-    the fitted values, carries the bootstrap draws as parameter_uncertainty), parameters.csv, fit.csv
-    (observed against the simulated mean and 90 % range) and calibration.html.
+    with capacity-bound periods as lower bounds. Then the calibrated scenario is simulated over the data's
+    period (--replications, on --workers processes or Dask, the same numbers either way). Writes to OUT:
+    calibrated.yaml (extends SCENARIO, sets the fitted values, carries the bootstrap draws as
+    parameter_uncertainty), parameters.csv, fit.csv (observed against the simulated mean and 90 % range),
+    facts.json and, with episodes, curves.csv (what the page shows besides the tables), then
+    calibration.html in --lang (as `kapsim report OUT` writes it). An interrupted calibration keeps its
+    finished replications in OUT/history/.partial; running the same command again resumes.
     """
     from sim.calibration.calibrate import run_calibrate
+    from sim.report import write_calibration_report
+    from sim.run.runner import Interrupted
 
     _load(scenario, ())
     inputs = _calibration_inputs(data, episodes, occupancy)
     try:
         outcome = run_calibrate(
             scenario, inputs, out, bootstrap=bootstrap, replications=replications, seed=seed, hold=hold,
-            seasonality=seasonality, progress=lambda m: click.echo(m, err=True),
+            seasonality=seasonality, progress=lambda m: click.echo(m, err=True), workers=workers,
+            executor=executor, scheduler=scheduler, progress_bar=True, command=_command_line(),
         )  # fmt: skip
     except ScenarioError as exc:
         raise _refused(exc) from None
+    except Interrupted as exc:
+        raise click.ClickException(f"{exc}; run the same command again to resume") from None
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     for r in outcome.fit.parameters.itertuples():
         click.echo(f"  {r.parameter:52s} {r.estimate:10.4g}  (se {r.se:.2g}; 90 % {r.p05:.4g} to {r.p95:.4g})")
     t = outcome.table[outcome.table.observed.notna() & outcome.table.simulated_mean.notna()]
     click.echo(f"  {t.inside_90.mean():.0%} of {len(t)} observed rows inside the simulated 90 % range")
+    try:
+        outcome.files.append(write_calibration_report(Path(out), lang))
+    except Exception as exc:  # the results are saved; the page can be made again with `kapsim report`
+        click.echo(f"warning: calibration.html not written ({exc}); try: kapsim report {out}", err=True)
     click.echo(f"-> {', '.join(str(p) for p in outcome.files)}")
 
 
@@ -581,27 +609,35 @@ def calibrate(scenario, data, episodes, occupancy, out, bootstrap, replications,
 @click.option("--years", type=click.FloatRange(min=0.1), default=1.0, show_default=True, help="Years projected.")
 @_calibration_options
 def backtest(
-    scenario, cut, years, data, episodes, occupancy, out, bootstrap, replications, seed, hold, seasonality
-) -> None:
+    scenario, cut, years, data, episodes, occupancy, out, bootstrap, replications, seed, hold, seasonality, workers,
+    executor, scheduler, lang,
+) -> None:  # fmt: skip
     """Fit on the data before --cut, project the following --years and compare with what happened.
 
-    Writes to OUT: calibrated.yaml and parameters.csv (fitted before the cut), backtest.csv (every observed
-    row with simulated mean, 90 % range, error, inside_90 and window: fit or test), backtest.json (mean
-    absolute relative error and the share inside the 90 % range, per window and measure) and
-    backtest.html.
+    The replications run as in calibrate (--workers, --executor, --scheduler). Writes to OUT: calibrated.yaml
+    and parameters.csv (fitted before the cut), backtest.csv (every observed row with simulated mean, 90 %
+    range, error, inside_90 and window: fit or test), backtest.json (mean absolute relative error and the
+    share inside the 90 % range, per window and measure), facts.json and, with episodes, curves.csv, then
+    backtest.html in --lang (as `kapsim report OUT` writes it). An interrupted backtest keeps its finished
+    replications in OUT/history/.partial and OUT/projection/.partial; running the same command again resumes.
     """
     from sim.calibration.calibrate import run_backtest
     from sim.calibration.data import DataError
+    from sim.report import write_backtest_report
+    from sim.run.runner import Interrupted
 
     _load(scenario, ())
     inputs = _calibration_inputs(data, episodes, occupancy)
     try:
-        _, summary = run_backtest(
+        outcome, summary = run_backtest(
             scenario, inputs, cut, years, out, bootstrap=bootstrap, replications=replications, seed=seed,
-            hold=hold, seasonality=seasonality, progress=lambda m: click.echo(m, err=True),
+            hold=hold, seasonality=seasonality, progress=lambda m: click.echo(m, err=True), workers=workers,
+            executor=executor, scheduler=scheduler, progress_bar=True, command=_command_line(),
         )  # fmt: skip
     except ScenarioError as exc:
         raise _refused(exc) from None
+    except Interrupted as exc:
+        raise click.ClickException(f"{exc}; run the same command again to resume") from None
     except (DataError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     for window in ("fit", "test"):
@@ -613,7 +649,11 @@ def backtest(
             )
         else:
             click.echo(f"  {window:4s}    0 rows")
-    click.echo(f"-> {out}/backtest.csv, {out}/backtest.json, {out}/backtest.html")
+    try:
+        outcome.files.append(write_backtest_report(Path(out), lang))
+    except Exception as exc:  # the results are saved; the page can be made again with `kapsim report`
+        click.echo(f"warning: backtest.html not written ({exc}); try: kapsim report {out}", err=True)
+    click.echo(f"-> {', '.join(str(p) for p in outcome.files)}")
 
 
 @main.command()

@@ -64,11 +64,16 @@ def test_fit_table_and_page(calibrated):
     assert census.inside_90.mean() > 0.7
     params = pd.read_csv(out / "parameters.csv")
     assert {"parameter", "estimate", "se", "p05", "p95"} <= set(params.columns)
+    facts = json.loads((out / "facts.json").read_text(encoding="utf-8"))
+    assert facts["page"] == "calibration" and facts["data"] == ["yearly.csv", "occupancy.csv"]
+    assert facts["method"] == "surrogate" and facts["replications"] == 6 and facts["command"].startswith("kapsim ")
+    assert not (out / "curves.csv").exists()  # no episodes, no curves
+    assert not (out / "history").exists()  # the partial store is gone once fit.csv is written
     page = (out / "calibration.html").read_text(encoding="utf-8")
-    assert "Plotly.newPlot" in page and "simulated 90 % range" in page
+    assert "Plotly.newPlot" in page and "Simulated 90 % range" in page
     assert page.count(get_plotlyjs()) == 1  # plotly.js embedded once
     rest = page.replace(get_plotlyjs(), "")  # (the bundle itself names a map server it never calls here)
-    assert not re.search(r"<script[^>]+src=", rest) and "http" not in rest
+    assert not re.search(r"<script[^>]+src=", rest) and "http:" not in rest and "https:" not in rest
 
 
 def test_run_with_parameter_uncertainty_on_the_calibrated_scenario(calibrated):
@@ -105,6 +110,13 @@ def test_backtest_on_episodes_reports_the_following_year(tmp_path):
     assert summary["cut"] == "2023-01-01" and summary["test"]["rows"] == len(test)
     assert 0 <= summary["test"]["inside_90_share"] <= 1
     assert (out / "backtest.html").is_file() and (out / "calibrated.yaml").is_file()
+    facts = json.loads((out / "facts.json").read_text(encoding="utf-8"))
+    assert facts["page"] == "backtest" and facts["cut"] == "2023-01-01" and facts["method"] == "episodes"
+    curves = pd.read_csv(out / "curves.csv")
+    assert {"kaplan_meier", "admissions", "glm", facts["stays"]["remand"]["families"][0]["distribution"]} <= set(
+        curves.curve
+    )
+    assert not (out / "history").exists() and not (out / "projection").exists()
 
 
 def test_person_identifiers_are_refused_before_anything_is_written(tmp_path):

@@ -6,6 +6,7 @@
 - ``surrogate``: the time-varying infinite-server mean occupancy, a fast stand-in for the simulation;
 - ``aggregates``: demand, growth, stay scale and seasonality fitted to occupancy or yearly figures;
 - ``observations``: every observed number as one table row, with its standard error and censoring;
-- ``check``: the calibrated scenario simulated over the data period (fit table);
-- ``calibrate``: the work of ``kapsim calibrate`` and ``kapsim backtest``; ``page``: the HTML pages.
+- ``check``: the calibrated scenario simulated over the data period through the runner (fit table);
+- ``calibrate``: the work of ``kapsim calibrate`` and ``kapsim backtest``, which write data files only (the
+  pages, calibration.html and backtest.html, are rendered from them by ``sim.report.calibration``).
 """

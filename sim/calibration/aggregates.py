@@ -316,7 +316,8 @@ def fit_aggregates(obs: pd.DataFrame, scenario: Scenario, hold=(), bootstrap: in
     rng = np.random.default_rng(seed)
     series = ((obs["end"] - obs["start"]).dt.days < SERIES_DAYS).to_numpy() & problem.used & ~problem.censored
     resid = (problem.observed - predicted)[series]
-    resid = resid - resid.mean()  # centred, so a resample adds noise, not the fit's average miss
+    if resid.size:  # (yearly figures alone have no series rows: nothing to centre)
+        resid = resid - resid.mean()  # centred, so a resample adds noise, not the fit's average miss
     block_days = int(np.median((obs["end"] - obs["start"]).dt.days[series])) if series.any() else 7
     block = int(math.ceil(census_time(scenario) / max(block_days, 1)))
     draws_theta, draws = [], []

@@ -2,19 +2,25 @@
 
 From episodes the parameters are estimated directly (:mod:`sim.calibration.episodes`); otherwise from
 occupancy series and yearly figures through the surrogate (:mod:`sim.calibration.aggregates`). Either way
-the calibrated scenario is then simulated over the data's period (:mod:`sim.calibration.check`).
+the calibrated scenario is then simulated over the data's period (:mod:`sim.calibration.check`), through
+the runner: on ``workers`` processes or Dask, resumable from the partial stores in ``OUT/history`` and
+``OUT/projection``, which are removed once the fit table is written.
 
-Files written to the output folder:
+Files written to the output folder (names from :mod:`sim.run.folder`), data only:
 
 - ``calibrated.yaml``: ``extends`` the input scenario (relative path) and sets the fitted values; its
   ``parameter_uncertainty`` holds the bootstrap draws (``kapsim run --parameter-uncertainty`` uses them);
 - ``parameters.csv``: each fitted key path with estimate, bootstrap standard error and 90 % interval;
 - ``fit.csv``: every observed row against the simulated mean and 90 % range (see ``check.FIT_COLUMNS``);
-- ``calibration.html``: observed against simulated series with the 90 % band, and residuals.
+- ``facts.json``: what the page says that the tables do not: the scenario, data files, method, simulated
+  period, cut, notes, the fitted stay families and the command (see :func:`page_facts`);
+- ``curves.csv`` (with episodes): ``placement_type, curve, days, month, value``: the Kaplan-Meier estimate
+  and each fitted family's survival curve (``days``), the monthly counts and the GLM's means (``month``).
 
 A backtest fits on the data before the cut date and writes ``backtest.csv`` (the fit table with a
-``window`` column, ``fit`` or ``test``), ``backtest.json`` (error and 90 % coverage of the test rows) and
-``backtest.html``.
+``window`` column, ``fit`` or ``test``) and ``backtest.json`` (error and 90 % coverage per window) instead
+of ``fit.csv``. The pages (``calibration.html``, ``backtest.html``) are rendered from these files by the
+report package (``sim.report.write_calibration_report``, ``write_backtest_report``).
 """
 
 from __future__ import annotations
@@ -31,12 +37,23 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from sim import __version__
 from sim.calibration import check, observations
 from sim.calibration.aggregates import AggregateFit, fit_aggregates
 from sim.calibration.data import DataError, Episodes, Occupancy, Yearly, load
 from sim.calibration.episodes import EpisodesFit, fit_episodes
 from sim.run.files import atomic_text
-from sim.scenario.loading import load_scenario
+from sim.run.folder import (
+    BACKTEST_CSV,
+    BACKTEST_JSON,
+    CALIBRATED,
+    CALIBRATION_CURVES,
+    CALIBRATION_FACTS,
+    FIT,
+    PARAMETERS,
+    git_commit,
+)
+from sim.scenario.loading import load_scenario, scenario_hash
 from sim.scenario.schema import Scenario
 
 Progress = Callable[[str], None]
@@ -251,6 +268,8 @@ class Outcome:
     table: pd.DataFrame
     history_notes: list[str]
     files: list[Path]
+    period: tuple[pd.Timestamp, pd.Timestamp] | None = None  # what was simulated: [first, last)
+    replications: int = 0
 
 
 def calibrate(
@@ -266,19 +285,28 @@ def calibrate(
     fit_inputs: Inputs | None = None,
     until: pd.Timestamp | None = None,
     cut: pd.Timestamp | None = None,
+    workers: int = 1,
+    executor: str = "processes",
+    scheduler: str | None = None,
+    progress_bar: bool = False,
 ) -> Outcome:
     """Fit (on ``fit_inputs`` if given, else ``inputs``), write calibrated.yaml and parameters.csv, simulate
-    the calibrated scenario over the data (to ``until`` if given) and return the fit table."""
+    the calibrated scenario over the data (to ``until`` if given) and return the fit table.
+
+    ``progress`` is told each step; the replications run on ``workers`` processes (or ``executor="dask"``,
+    at ``scheduler``), with the runner's progress bar if ``progress_bar``, keeping their partial stores
+    under ``out`` (see :func:`check.store_folders`) until :func:`check.remove_stores`.
+    """
     say = progress or (lambda _: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     scenario = load_scenario(scenario_path)
     say(f"fitting to {', '.join((fit_inputs or inputs).files())}")
     result = fit(scenario, fit_inputs or inputs, bootstrap, seed, hold, seasonality)
-    yaml_path = out / "calibrated.yaml"
+    yaml_path = out / CALIBRATED
     atomic_text(yaml_path, calibrated_yaml(Path(scenario_path), out, scenario, result, fit_inputs or inputs))
     calibrated = load_scenario(yaml_path)
-    params_path = out / "parameters.csv"
+    params_path = out / PARAMETERS
     atomic_text(params_path, result.parameters.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
 
     obs = observation_table(inputs, scenario) if fit_inputs is not None else result.obs
@@ -294,11 +322,14 @@ def calibrate(
         last = max(last, until)
     history, notes = check.history_scenario(calibrated, first, last, replications, inputs.yearly, inputs.occupancy)
     say(f"simulating {replications} replications of {first.date()} to {last.date()}")
-    simulated = check.simulate(history, obs)
+    past, ahead = check.store_folders(out)
+    runs = check.RunOptions(past, workers, executor, scheduler, progress_bar, progress)
+    simulated = check.simulate(history, obs, runs)
     surrogate = result.surrogate if fit_inputs is None else None
     table = check.fit_table(obs, simulated, surrogate)
     if cut is not None and inputs.episodes is not None:
-        table, note = _project_from_cut(table, obs, calibrated, inputs, cut, last, replications, say)
+        runs = replace(runs, folder=ahead)
+        table, note = _project_from_cut(table, obs, calibrated, inputs, cut, last, replications, say, runs)
         notes = notes + [note]
     before = (obs["start"] < first).to_numpy()
     if before.any():
@@ -307,7 +338,7 @@ def calibrate(
             for n in table.loc[before, "note"]
         ]
         notes = notes + [f"{int(before.sum())} rows before {first.date()} are compared with the surrogate only"]
-    return Outcome(calibrated, result, table, notes, [yaml_path, params_path])
+    return Outcome(calibrated, result, table, notes, [yaml_path, params_path], (first, last), replications)
 
 
 def _project_from_cut(
@@ -319,6 +350,7 @@ def _project_from_cut(
     last: pd.Timestamp,
     replications: int,
     say: Progress,
+    runs: check.RunOptions | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Replace the simulated columns of the rows from ``cut`` on by a run that starts on the cut date from
     what was known then, the youths placed and waiting (episodes), when the episodes can count them all."""
@@ -334,7 +366,7 @@ def _project_from_cut(
     say(f"projecting {replications} replications from {cut.date()}: {placed} placed and {waiting} waiting")
     test = (obs["start"] >= cut).to_numpy()
     if test.any():
-        part = check.fit_table(obs[test].reset_index(drop=True), check.simulate(ahead, obs[test]), None)
+        part = check.fit_table(obs[test].reset_index(drop=True), check.simulate(ahead, obs[test], runs), None)
         part["note"] = [(n + "; " if n else "") + f"projected from the state on {cut.date()}" for n in part["note"]]
         for column in ("simulated_mean", "simulated_p05", "simulated_p95", "error", "relative_error", "inside_90",
                        "note"):  # fmt: skip
@@ -347,15 +379,95 @@ def write_fit_table(path: Path, table: pd.DataFrame) -> None:
     atomic_text(path, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
 
 
-def run_calibrate(scenario_path, inputs: Inputs, out, **kw) -> Outcome:
-    """``kapsim calibrate``: calibrated.yaml, parameters.csv, fit.csv, calibration.html."""
-    from sim.report.calibration import write_page
+def page_facts(
+    page: str, scenario_path, inputs: Inputs, outcome: Outcome, command: str = "", **more: Any
+) -> dict[str, Any]:
+    """What calibration.html or backtest.html (``page``) says that the tables do not, as plain data.
 
+    ``title`` (the scenario file calibrated), ``scenario`` (its name), ``data`` (the files), ``method``,
+    ``bootstrap`` draws, ``replications``, the ``simulated`` period, the fit's and the simulation's ``notes``,
+    each type's ``stays`` (episodes: how many, how many censored, the fitted ``families``), and what made the
+    files (``kapsim_version``, ``command``, ``commit``, ``scenario_sha256`` of the calibrated scenario);
+    ``more`` adds the backtest's ``cut``, ``years`` and ``test_until``.
+    """
+    fit = outcome.fit
+    first, last = outcome.period or (None, None)
+    stays = {}
+    if fit.episodes is not None:
+        for t, tf in fit.episodes.types.items():
+            stays[t] = {
+                "stays": int(tf.stays_x.size),
+                "censored": int(np.sum(tf.stays_censored)),
+                "families": [{"distribution": f.distribution, "mean": f.mean, "cv": f.cv, "aic": f.aic}
+                             for f in tf.stays],
+            }  # fmt: skip
+    return {
+        "page": page,
+        "title": Path(scenario_path).name,
+        "scenario": outcome.calibrated.name,
+        "data": inputs.files(),
+        "method": fit.method,
+        "bootstrap": len(fit.draws),
+        "replications": outcome.replications,
+        "simulated": {"start": str(first.date()) if first is not None else None,
+                      "end": str(last.date()) if last is not None else None},
+        "notes": {"fit": list(fit.notes), "simulation": list(outcome.history_notes)},
+        "stays": stays,
+        **more,
+        "kapsim_version": __version__,
+        "command": command,
+        "commit": git_commit(),
+        "scenario_sha256": scenario_hash(outcome.calibrated),
+    }  # fmt: skip
+
+
+def curves_table(episodes: EpisodesFit | None) -> pd.DataFrame | None:
+    """Per placement type of an episodes fit: the Kaplan-Meier estimate and each family's survival P(S > days)
+    on 200 days up to the 99th percentile of the stays, the monthly counts of need arising and the GLM's
+    means (``month``, the first day of the month); None without episodes."""
+    if episodes is None:
+        return None
+    parts = []
+    for t, tf in episodes.types.items():
+        days, surv = tf.km
+        parts.append(pd.DataFrame({"curve": "kaplan_meier", "days": days, "value": surv}).assign(placement_type=t))
+        grid = np.linspace(0, float(np.quantile(tf.stays_x, 0.99)), 200)
+        for f in tf.stays:
+            parts.append(pd.DataFrame({"curve": f.distribution, "days": grid, "value": f.survival(grid)})
+                         .assign(placement_type=t))  # fmt: skip
+        a = tf.admissions.table
+        month = pd.to_datetime(a["start"]).dt.strftime("%Y-%m-%d").to_numpy()
+        for curve, column in (("admissions", "count"), ("glm", "fitted")):
+            parts.append(pd.DataFrame({"curve": curve, "month": month, "value": a[column].to_numpy(dtype=float)})
+                         .assign(placement_type=t))  # fmt: skip
+    columns = ["placement_type", "curve", "days", "month", "value"]
+    return pd.concat(parts, ignore_index=True).reindex(columns=columns) if parts else pd.DataFrame(columns=columns)
+
+
+def write_page_data(out: Path, facts: dict[str, Any], outcome: Outcome) -> list[Path]:
+    """facts.json, and curves.csv with episodes (a stale one removed without): what the page needs besides
+    the tables."""
+    out = Path(out)
+    written = [out / CALIBRATION_FACTS]
+    atomic_text(out / CALIBRATION_FACTS, json.dumps(facts, indent=2, ensure_ascii=False) + "\n")
+    curves = curves_table(outcome.fit.episodes)
+    if curves is None:
+        (out / CALIBRATION_CURVES).unlink(missing_ok=True)
+    else:
+        atomic_text(out / CALIBRATION_CURVES, curves.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+        written.append(out / CALIBRATION_CURVES)
+    return written
+
+
+def run_calibrate(scenario_path, inputs: Inputs, out, command: str = "", **kw) -> Outcome:
+    """``kapsim calibrate``: calibrated.yaml, parameters.csv, fit.csv, facts.json (and curves.csv), the data
+    of calibration.html; the partial stores are removed once fit.csv is written."""
     out = Path(out)
     outcome = calibrate(scenario_path, inputs, out, **kw)
-    write_fit_table(out / "fit.csv", outcome.table)
-    page = write_page(out / "calibration.html", outcome, title=f"Calibration of {Path(scenario_path).name}")
-    outcome.files += [out / "fit.csv", page]
+    write_fit_table(out / FIT, outcome.table)
+    outcome.files.append(out / FIT)
+    outcome.files += write_page_data(out, page_facts("calibration", scenario_path, inputs, outcome, command), outcome)
+    check.remove_stores(out)
     return outcome
 
 
@@ -382,11 +494,20 @@ def summarise_backtest(table: pd.DataFrame) -> dict[str, Any]:
 
 
 def run_backtest(
-    scenario_path, inputs: Inputs, cut: pd.Timestamp, years: float, out, progress: Progress | None = None, **kw
+    scenario_path,
+    inputs: Inputs,
+    cut: pd.Timestamp,
+    years: float,
+    out,
+    progress: Progress | None = None,
+    command: str = "",
+    **kw,
 ) -> tuple[Outcome, dict[str, Any]]:
-    """``kapsim backtest``: fit on the data before ``cut``, project ``years`` and compare with what followed."""
-    from sim.report.calibration import write_page
+    """``kapsim backtest``: fit on the data before ``cut``, project ``years`` and compare with what followed.
 
+    Writes calibrated.yaml, parameters.csv, backtest.csv, backtest.json, facts.json (and curves.csv), the data
+    of backtest.html; the partial stores are removed once backtest.csv is written.
+    """
     out = Path(out)
     cut = pd.Timestamp(cut).normalize()
     horizon = cut + pd.DateOffset(days=round(years * 365.25))
@@ -410,9 +531,12 @@ def run_backtest(
         "method": outcome.fit.method,
         **summarise_backtest(table),
     }
-    write_fit_table(out / "backtest.csv", table)
-    atomic_text(out / "backtest.json", json.dumps(summary, indent=2, ensure_ascii=False))
+    write_fit_table(out / BACKTEST_CSV, table)
+    atomic_text(out / BACKTEST_JSON, json.dumps(summary, indent=2, ensure_ascii=False))
     outcome = replace(outcome, table=table)
-    page = write_page(out / "backtest.html", outcome, title=f"Backtest of {Path(scenario_path).name}", cut=cut)
-    outcome.files += [out / "backtest.csv", out / "backtest.json", page]
+    outcome.files += [out / BACKTEST_CSV, out / BACKTEST_JSON]
+    facts = page_facts("backtest", scenario_path, inputs, outcome, command, cut=summary["cut"], years=years,
+                       test_until=summary["test_until"])  # fmt: skip
+    outcome.files += write_page_data(out, facts, outcome)
+    check.remove_stores(out)
     return outcome, summary

@@ -7,11 +7,21 @@ row is measured in each replication exactly as it was observed. Replication r us
 so the 90 % range holds both the randomness of the system and the uncertainty of the parameters. In
 capacity-bound periods this is the check the surrogate cannot make: the simulation must reproduce the
 occupancy the places allowed.
+
+The replications run through the runner (:func:`sim.run.runner.run`) with a :class:`RowProbe`: serially, in
+worker processes or on Dask, with the same numbers either way, and resumable from the partial store kept
+under the folder it is given (``OUT/history`` and ``OUT/projection`` for ``kapsim calibrate`` and ``kapsim
+backtest``), which :func:`remove_stores` clears once the fit table is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +30,8 @@ import pandas as pd
 from sim.calibration.data import TYPE_GROUPS, Occupancy, Yearly
 from sim.engine.clock import DAYS_PER_YEAR
 from sim.engine.records import Records
+from sim.run.folder import CALIBRATION_HISTORY, CALIBRATION_PROJECTION, PARTIAL, PARTIAL_META, clear_partial
+from sim.run.runner import run, store_key
 from sim.run.worker import Experiment
 from sim.scenario.loading import resolved_dict, validate_data
 from sim.scenario.schema import Scenario
@@ -260,19 +272,86 @@ def measure(rec: Records, daily: np.ndarray, exp: Experiment, obs: pd.DataFrame)
     return out
 
 
-def simulate(history: Scenario, obs: pd.DataFrame, progress=None) -> np.ndarray:
-    """[replication, row] of every row of ``obs`` measured in each replication of ``history``."""
-    exp = Experiment(history)
+class RowProbe:
+    """Every observed row measured in one replication, as :func:`measure` measures it: a runner probe.
+
+    It holds only the columns :func:`measure` reads, so it pickles small (it travels to worker processes
+    and Dask); its ``key``, a hash of those rows, tells the partial store which rows its values measure.
+    """
+
+    COLUMNS = ("start", "end", "measure", "scope", "placement_type")
+
+    def __init__(self, obs: pd.DataFrame):
+        self.rows = obs.loc[:, list(self.COLUMNS)].reset_index(drop=True)
+        self.width = len(self.rows)
+        text = self.rows.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%dT%H:%M:%S")
+        self.key = "calibration rows " + hashlib.sha256(text.encode()).hexdigest()
+
+    def __call__(self, records: Records, daily: np.ndarray, experiment: Experiment) -> np.ndarray:
+        return measure(records, daily, experiment, self.rows)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How :func:`simulate` runs the replications: the folder of their partial store (None: no store), the
+    number of workers, ``processes`` or ``dask`` (at ``scheduler``, else a LocalCluster), whether the
+    runner's progress bar is shown, and who is told how many replications were resumed (``say``)."""
+
+    folder: Path | None = None
+    workers: int = 1
+    executor: str = "processes"
+    scheduler: str | None = None
+    progress: bool = False
+    say: Callable[[str], None] | None = None
+
+
+def _forget_other_stores(folder: Path, key: str) -> None:
+    """Clear a partial store under ``folder`` that another calibration left (other data, fit or replications):
+    the calibration rewrites every file of its folder, so its unfinished simulations go the same way."""
+    meta = Path(folder) / PARTIAL / PARTIAL_META
+    try:
+        old = json.loads(meta.read_text(encoding="utf-8")).get("scenario_sha256")
+    except (OSError, ValueError):
+        return
+    if old != key:
+        clear_partial(folder)
+
+
+def simulate(history: Scenario, obs: pd.DataFrame, options: RunOptions | None = None) -> np.ndarray:
+    """[replication, row] of every row of ``obs`` measured in each replication of ``history``, run by the runner.
+
+    With ``options.folder`` finished replications are kept in its partial store, and a run stopped part-way
+    resumes from them; the values are the same whatever the workers, the executor or the resuming.
+    """
+    options = options or RunOptions()
+    probe = RowProbe(obs)
+    if options.folder is not None:
+        _forget_other_stores(options.folder, store_key(history, probe))
+    result = run(
+        history, options.folder, options.workers, options.progress, None, options.executor, options.scheduler,
+        probe=probe,
+    )  # fmt: skip
     n = history.horizon.replications
+    if result.resumed and options.say is not None:
+        options.say(f"  {result.resumed} of {n} replications resumed from {Path(options.folder) / PARTIAL}")
     values = np.full((n, len(obs)), np.nan)
-    for r in range(n):
-        sub = exp.for_replication(r)
-        rec = sub.records(r)
-        _, daily = sub.measures(rec)
-        values[r] = measure(rec, daily, sub, obs)
-        if progress is not None:
-            progress(r + 1, n)
+    values[result.reps] = result.extra
     return values
+
+
+def store_folders(out: Path) -> tuple[Path, Path]:
+    """The folders under ``out`` whose partial stores hold the history and the projection (backtests)."""
+    return Path(out) / CALIBRATION_HISTORY, Path(out) / CALIBRATION_PROJECTION
+
+
+def remove_stores(out: Path) -> None:
+    """Remove the partial stores of a calibration in ``out``, and their folders if that empties them."""
+    for folder in store_folders(out):
+        clear_partial(folder)
+        try:
+            folder.rmdir()
+        except OSError:  # not there, or holding something else: leave it
+            pass
 
 
 def fit_table(obs: pd.DataFrame, simulated: np.ndarray, surrogate: np.ndarray | None = None) -> pd.DataFrame:

@@ -4,8 +4,10 @@
 timeseries.parquet, scenario.resolved.yaml, manifest.json, and observed.csv when the run was given
 observed occupancy) and writes ``out_dir/report.html``;
 ``write_comparison_report`` and ``write_sweep_report`` write ``comparison.html`` and ``sweep.html`` from a
-comparison's or a sweep's tables and each sub-folder's aggregated outputs. ``write_any`` picks by the files
-the folder holds.
+comparison's or a sweep's tables and each sub-folder's aggregated outputs;
+``write_calibration_report`` and ``write_backtest_report`` write ``calibration.html`` and ``backtest.html``
+from the data files of ``kapsim calibrate`` and ``kapsim backtest`` (fit.csv or backtest.csv and
+backtest.json, parameters.csv, facts.json, curves.csv). ``write_any`` picks by the files the folder holds.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from pathlib import Path
 
 from sim.report.labels import LANGS, Labels
 
-__all__ = ["LANGS", "write_any", "write_comparison_report", "write_report", "write_sweep_report"]
+__all__ = [
+    "LANGS",
+    "write_any",
+    "write_backtest_report",
+    "write_calibration_report",
+    "write_comparison_report",
+    "write_report",
+    "write_sweep_report",
+]
 
 
 def _write(out_dir: Path, name: str, load, render, lang: str) -> Path:
@@ -51,11 +61,38 @@ def write_sweep_report(out_dir: Path, lang: str = "en") -> Path:
     return _write(out_dir, "sweep.html", load_sweep, render_sweep, lang)
 
 
+def write_calibration_report(out_dir: Path, lang: str = "en") -> Path:
+    """Render ``out_dir/calibration.html`` from fit.csv, parameters.csv, facts.json (and curves.csv) of
+    ``kapsim calibrate``; return its path."""
+    from sim.report.calibration import load_calibration, render
+    from sim.run.folder import CALIBRATION_PAGE
+
+    return _write(out_dir, CALIBRATION_PAGE, load_calibration, render, lang)
+
+
+def write_backtest_report(out_dir: Path, lang: str = "en") -> Path:
+    """Render ``out_dir/backtest.html`` from backtest.csv, backtest.json, parameters.csv, facts.json (and
+    curves.csv) of ``kapsim backtest``; return its path."""
+    from sim.report.calibration import load_backtest, render
+    from sim.run.folder import BACKTEST_PAGE
+
+    return _write(out_dir, BACKTEST_PAGE, load_backtest, render, lang)
+
+
 def write_any(out_dir: Path, lang: str = "en") -> Path:
-    """comparison.html if the folder holds comparison.csv, sweep.html if sweep.csv, else report.html."""
+    """comparison.html if the folder holds comparison.csv, sweep.html if sweep.csv, calibration.html if
+    fit.csv, backtest.html if backtest.csv (the one facts.json names if both), else report.html."""
+    from sim.report.calibration import page_of
+    from sim.run.folder import BACKTEST_PAGE, CALIBRATION_PAGE
+
     out_dir = Path(out_dir)
     if (out_dir / "comparison.csv").is_file():
         return write_comparison_report(out_dir, lang)
     if (out_dir / "sweep.csv").is_file():
         return write_sweep_report(out_dir, lang)
+    page = page_of(out_dir)
+    if page == CALIBRATION_PAGE:
+        return write_calibration_report(out_dir, lang)
+    if page == BACKTEST_PAGE:
+        return write_backtest_report(out_dir, lang)
     return write_report(out_dir, lang)

@@ -434,6 +434,263 @@ TEXT: dict[str, tuple[str, str]] = {
     "u_share_per_year": ("share per year", "andel pr. år"),
     "u_youths": ("youths", "unge"),
     "point": ("Point", "Punkt"),
+    # calibration and backtest pages
+    "cal_title": ("kapsim calibration: {name}", "kapsim-kalibrering: {name}"),
+    "bt_title": ("kapsim backtest: {name}", "kapsim-efterprøvning: {name}"),
+    "cal_subtitle": (
+        "Fitted to {data} {method}; the calibrated scenario simulated {reps} times from {start} to {end}, each "
+        "replication with its own parameter draw.",
+        "Tilpasset til {data} {method}; det kalibrerede scenarie er simuleret {reps} gange fra {start} til {end}, "
+        "hver gentagelse med sit eget parametertræk.",
+    ),
+    "bt_subtitle": (
+        "Fitted to the data in {data} before {cut} {method}, projected to {until} and compared with what "
+        "followed; {reps} replications from {start}, each with its own parameter draw.",
+        "Tilpasset til data i {data} før {cut} {method}, fremskrevet til {until} og holdt op mod det, der "
+        "fulgte; {reps} gentagelser fra {start}, hver med sit eget parametertræk.",
+    ),
+    "cal_method_episodes": ("directly from the episodes", "direkte fra anbringelsesforløbene"),
+    "cal_method_surrogate": ("through the surrogate model", "gennem surrogatmodellen"),
+    "cal_sec_parameters": ("Fitted parameters", "Tilpassede parametre"),
+    "cal_read_parameters": (
+        "Estimate, bootstrap standard error and 90 % interval of each fitted value, and how it was fitted. "
+        "Demand per year and mean stays are stated on the scenario's start date.",
+        "Estimat, bootstrap-standardfejl og 90 %-interval for hver tilpasset værdi, og hvordan den er tilpasset. "
+        "Efterspørgsel pr. år og gennemsnitlig opholdstid gælder på scenariets startdato.",
+    ),
+    "cal_no_parameters": ("No parameter was fitted.", "Ingen parameter blev tilpasset."),
+    "cal_sec_notes": ("Notes", "Bemærkninger"),
+    "cal_sec_fit": ("Observed against simulated", "Observeret mod simuleret"),
+    "cal_read_fit": (
+        "One chart per measure and placement type, national figures. The band (or the bar) holds 5 % to 95 % of "
+        "the replications of the calibrated scenario over the data's period, each with its own parameter draw; "
+        "the line (or the marker) is their mean. Black dots were fitted; vermillion triangles are capacity-bound "
+        "rows, fitted only as lower bounds (demand was at least this); open circles are shown, not fitted. "
+        "Hover over a point for why.",
+        "Én figur pr. mål og anbringelsestype, tal for hele landet. Båndet (eller stregen) rummer 5 % til 95 % af "
+        "gentagelserne af det kalibrerede scenarie over dataperioden, hver med sit eget parametertræk; linjen "
+        "(eller markøren) er deres gennemsnit. Sorte prikker indgik i tilpasningen; røde trekanter er "
+        "kapacitetsbegrænsede rækker, der kun indgår som nedre grænser (efterspørgslen var mindst dette); åbne "
+        "cirkler vises, men indgår ikke. Hold musen over et punkt for at se hvorfor.",
+    ),
+    "bt_read_cut": (
+        "The dashed vertical line is the cut: the fit saw only the data before it.",
+        "Den stiplede lodrette linje er skæringsdatoen: tilpasningen så kun data fra før den.",
+    ),
+    "cal_sec_residuals": ("Residuals", "Residualer"),
+    "cal_read_residuals": (
+        "Observed minus simulated mean of each national row, in simulated standard deviations (the 90 % range "
+        "divided by 3.29). Between the dotted lines lies the simulated 90 % range.",
+        "Observeret minus simuleret gennemsnit for hver række for hele landet, målt i simulerede "
+        "standardafvigelser (90 %-intervallet divideret med 3,29). Mellem de prikkede linjer ligger det "
+        "simulerede 90 %-interval.",
+    ),
+    "cal_sec_episodes": ("Stays and admissions from the episodes", "Opholdstider og anbringelser fra forløbene"),
+    "cal_read_episodes": (
+        "For each placement type: the share of stays still going on after a number of days, the Kaplan-Meier "
+        "estimate (stays still going on at the end of the data count as censored) against each fitted "
+        "distribution; and the youths whose need for a place arose each month against the Poisson GLM with "
+        "trend and season.",
+        "For hver anbringelsestype: andelen af ophold, der stadig varer efter et antal dage, Kaplan-Meier-"
+        "estimatet (ophold, der stadig varer ved datas afslutning, tæller som censurerede) mod hver tilpasset "
+        "fordeling; og de unge, der fik behov for en plads hver måned, mod Poisson-GLM'en med trend og sæson.",
+    ),
+    "cal_brief_inside": (
+        "<b>{inside}</b> of the {rows} observed rows the simulation covers lie inside its 90 % range.",
+        "<b>{inside}</b> af de {rows} observerede rækker, simuleringen dækker, ligger inden for dens 90 %-interval.",
+    ),
+    "cal_brief_inside_fit": (
+        "Of the {rows} rows used in the fit: {inside}.",
+        "Af de {rows} rækker, der indgik i tilpasningen: {inside}.",
+    ),
+    "cal_brief_rows": ("{rows} observed rows were simulated.", "{rows} observerede rækker er simuleret."),
+    "cal_brief_error": (
+        "The simulated mean misses the observed value by <b>{error}</b> on average (mean absolute relative error).",
+        "Det simulerede gennemsnit afviger i gennemsnit <b>{error}</b> fra den observerede værdi (gennemsnitlig "
+        "absolut relativ fejl).",
+    ),
+    "bt_brief_test": (
+        "After the cut ({rows} rows the fit never saw): mean absolute relative error <b>{error}</b>, <b>{inside}</b> "
+        "inside the simulated 90 % range.",
+        "Efter skæringsdatoen ({rows} rækker, tilpasningen aldrig så): gennemsnitlig absolut relativ fejl "
+        "<b>{error}</b>, <b>{inside}</b> inden for det simulerede 90 %-interval.",
+    ),
+    "bt_brief_fit": (
+        "Before the cut ({rows} rows): mean absolute relative error {error}, {inside} inside the simulated 90 % "
+        "range.",
+        "Før skæringsdatoen ({rows} rækker): gennemsnitlig absolut relativ fejl {error}, {inside} inden for det "
+        "simulerede 90 %-interval.",
+    ),
+    "bt_no_rows": ("No observed rows in the {window} window.", "Ingen observerede rækker i vinduet {window}."),
+    "bt_sec_windows": ("Error before and after the cut", "Fejl før og efter skæringsdatoen"),
+    "bt_read_windows": (
+        "Mean absolute relative error of the simulated mean, mean relative error (above zero: the simulation is "
+        "too high) and the share of observed rows inside the simulated 90 % range, before the cut (the rows the "
+        "fit saw) and after it (the test), in all and per measure and placement type.",
+        "Gennemsnitlig absolut relativ fejl på det simulerede gennemsnit, gennemsnitlig relativ fejl (over nul: "
+        "simuleringen ligger for højt) og andelen af observerede rækker inden for det simulerede 90 %-interval, "
+        "før skæringsdatoen (de rækker, tilpasningen så) og efter den (testen), i alt og pr. mål og "
+        "anbringelsestype.",
+    ),
+    "bt_fit": ("before the cut (fit)", "før skæringsdatoen (tilpasning)"),
+    "bt_test": ("after the cut (test)", "efter skæringsdatoen (test)"),
+    "bt_all": ("all rows", "alle rækker"),
+    "cal_col_parameter": ("Parameter", "Parameter"),
+    "cal_col_estimate": ("Estimate", "Estimat"),
+    "cal_col_se": ("Standard error", "Standardfejl"),
+    "cal_col_interval": ("90 % interval", "90 %-interval"),
+    "cal_col_method": ("Method", "Metode"),
+    "bt_col_window": ("Window", "Vindue"),
+    "bt_col_measure": ("Measure", "Mål"),
+    "bt_col_rows": ("Rows", "Rækker"),
+    "bt_col_error": ("Mean absolute relative error", "Gns. absolut relativ fejl"),
+    "bt_col_bias": ("Mean relative error", "Gns. relativ fejl"),
+    "bt_col_inside": ("Inside the 90 % range", "Inden for 90 %-intervallet"),
+    "cal_p_per_year": ("{type}: demand per year", "{type}: efterspørgsel pr. år"),
+    "cal_p_growth": ("{type}: growth of demand per year", "{type}: vækst i efterspørgslen pr. år"),
+    "cal_p_amplitude": ("{type}: seasonal amplitude", "{type}: sæsonudsving (amplitude)"),
+    "cal_p_mean": ("{type}: mean stay (days)", "{type}: gennemsnitlig opholdstid (dage)"),
+    "cal_p_cv": ("{type}: variation of stays (CV)", "{type}: spredning af opholdstiden (CV)"),
+    "cal_p_drift": ("{type}: drift of mean stay per year", "{type}: drift i opholdstiden pr. år"),
+    "court_ordered": ("court-ordered (remand and sentence)", "retslige anbringelser (varetægtssurrogat og dom)"),
+    "cal_m_admissions": ("Admissions per year", "Anbringelser pr. år"),
+    "cal_m_share_of_admissions": ("Share of admissions", "Andel af anbringelserne"),
+    "cal_m_mean_stay": ("Mean stay (days)", "Gennemsnitlig opholdstid (dage)"),
+    "cal_m_mean_census": ("Youths placed (mean)", "Anbragte unge (gennemsnit)"),
+    "cal_m_occupancy": ("Utilisation (occupied / places)", "Belægningsprocent (belagte / pladser)"),
+    "cal_m_bed_days": ("Bed-days per year", "Belægningsdøgn pr. år"),
+    "cal_t_series": ("{measure}, {type}: weekly or monthly", "{measure}, {type}: pr. uge eller måned"),
+    "cal_t_yearly": ("{measure}, {type}: yearly figures", "{measure}, {type}: årstal"),
+    "cal_band": ("Simulated 90 % range", "Simuleret 90 %-interval"),
+    "cal_sim_mean": ("Simulated mean", "Simuleret gennemsnit"),
+    "cal_sim_bar": ("Simulated mean and 90 % range", "Simuleret gennemsnit og 90 %-interval"),
+    "cal_surrogate": ("Surrogate model (unlimited places)", "Surrogatmodel (ubegrænsede pladser)"),
+    "cal_obs_fitted": ("Observed, fitted", "Observeret, tilpasset"),
+    "cal_obs_censored": (
+        "Observed, capacity-bound (demand at least this)",
+        "Observeret, kapacitetsbegrænset (efterspørgslen mindst dette)",
+    ),
+    "cal_obs_shown": ("Observed, shown only", "Observeret, kun vist"),
+    "cal_cut": ("cut", "skæringsdato"),
+    "cal_t_residuals": (
+        "Residuals: (observed − simulated mean) / simulated standard deviation",
+        "Residualer: (observeret − simuleret gennemsnit) / simuleret standardafvigelse",
+    ),
+    "cal_ax_sd": ("Standard deviations", "Standardafvigelser"),
+    "cal_t_stays": (
+        "Stays, {type}: share still placed after x days ({censored} of {n} still going on, censored)",
+        "Ophold, {type}: andel stadig anbragt efter x dage ({censored} af {n} endnu ikke afsluttet, censureret)",
+    ),
+    "cal_km": ("Kaplan-Meier", "Kaplan-Meier"),
+    "cal_family": (
+        "{family} (mean {mean} days, CV {cv}, AIC {aic})",
+        "{family} (gennemsnit {mean} dage, CV {cv}, AIC {aic})",
+    ),
+    "cal_ax_still": ("Share still placed", "Andel stadig anbragt"),
+    "cal_ax_stay_days": ("Days since admission", "Dage siden anbringelsen"),
+    "cal_t_admissions": (
+        "Need for a place arising per month, {type}: Poisson GLM with trend and season",
+        "Behov for en plads pr. måned, {type}: Poisson-GLM med trend og sæson",
+    ),
+    "cal_glm": ("GLM fit", "GLM-tilpasning"),
+    "cal_ax_youths_month": ("Youths per month (number)", "Unge pr. måned (antal)"),
+    # calibration methods (parameters.csv) and notes (facts.json, fit.csv): the English is kapsim's own text,
+    # matched with {placeholders} to give the Danish
+    "cm_glm": ("Poisson GLM of monthly counts ({season} season)", "Poisson-GLM af antal pr. måned (sæson: {season})"),
+    "cm_mle": ("censored MLE, {family} (AIC: {aic})", "censureret maksimum likelihood, {family} (AIC: {aic})"),
+    "cm_surrogate_peak": (
+        "surrogate least squares: {name} (peak month {month})",
+        "mindste kvadrater på surrogatmodellen: {name} (top i {month})",
+    ),
+    "cm_surrogate": ("surrogate least squares: {name}", "mindste kvadrater på surrogatmodellen: {name}"),
+    "cn_ignored": (
+        "{n} {type} episodes ignored: the scenario has no placement type '{type}'",
+        "{n} forløb af typen {type} er udeladt: scenariet har ingen anbringelsestype '{type}'",
+    ),
+    "cn_too_few": (
+        "{type}: {n} episodes are too few to fit; the scenario's values are kept",
+        "{type}: {n} forløb er for få til en tilpasning; scenariets værdier beholdes",
+    ),
+    "cn_regions": (
+        "{type}: home regions not all in the scenario; regional shares kept",
+        "{type}: ikke alle hjemregioner findes i scenariet; de regionale andele beholdes",
+    ),
+    "cn_episodes_only": (
+        "with episodes, the yearly figures and occupancy series are shown, not fitted",
+        "med anbringelsesforløb vises årstallene og belægningsserierne, men indgår ikke i tilpasningen",
+    ),
+    "cn_stay_held": (
+        "mean stay of {types} held: no stay figure, and no census with admissions",
+        "gennemsnitlig opholdstid for {types} holdt fast: intet tal for opholdstid og ingen belægning sammen "
+        "med anbringelser",
+    ),
+    "cn_nothing": (
+        "nothing to fit: the data identify no free parameter (or all are held)",
+        "intet at tilpasse: data bestemmer ingen fri parameter (eller alle holdes fast)",
+    ),
+    "cn_places_occupancy": (
+        "places per institution from the occupancy series ({n} institutions)",
+        "pladser pr. institution fra belægningsserien ({n} institutioner)",
+    ),
+    "cn_places_yearly": (
+        "places: the yearly national totals, spread over the ordinary units in the scenario's proportions",
+        "pladser: de årlige tal for hele landet, fordelt på de almindelige afdelinger i scenariets forhold",
+    ),
+    "cn_places_own": (
+        "places: the scenario's own (the data give none)",
+        "pladser: scenariets egne (data angiver ingen)",
+    ),
+    "cn_before": (
+        "{n} rows before {date} are compared with the surrogate only",
+        "{n} rækker før {date} sammenlignes kun med surrogatmodellen",
+    ),
+    "cn_projected_history": (
+        "rows from {date} on are projected from the simulated history: the episodes begin too late to count the "
+        "youths in place on the cut date",
+        "rækker fra {date} er fremskrevet fra den simulerede historik: forløbene begynder for sent til at tælle "
+        "de unge, der var anbragt på skæringsdatoen",
+    ),
+    "cn_projected_state": (
+        "rows from {date} on are projected from the {placed} youths placed and {waiting} waiting on that date "
+        "(episodes), not from the simulated history",
+        "rækker fra {date} er fremskrevet fra de {placed} anbragte og {waiting} ventende unge på den dato "
+        "(anbringelsesforløb), ikke fra den simulerede historik",
+    ),
+    "cn_shown_episodes": (
+        "shown: the parameters come from the episodes",
+        "vist: parametrene kommer fra anbringelsesforløbene",
+    ),
+    "cn_after_cut": ("after the cut: not fitted", "efter skæringsdatoen: indgår ikke i tilpasningen"),
+    "cn_not_simulated": (
+        "not simulated: before {date}, the first date with places in the data",
+        "ikke simuleret: før {date}, den første dato med pladser i data",
+    ),
+    "cn_projected_from": ("projected from the state on {date}", "fremskrevet fra tilstanden {date}"),
+    "cn_institution_figure": (
+        "institution figure: shown, not fitted",
+        "tal for en institution: vist, indgår ikke i tilpasningen",
+    ),
+    "cn_no_type": ("the scenario has no {types}", "scenariet har ingen {types}"),
+    "cn_derived": (
+        "derived from other rows: shown, not fitted twice",
+        "afledt af andre rækker: vist, tælles ikke med to gange",
+    ),
+    "cn_no_places": ("no places figure for this period", "intet pladstal for perioden"),
+    "cn_capacity_bound": (
+        "capacity-bound: demand at least this",
+        "kapacitetsbegrænset: efterspørgslen var mindst dette",
+    ),
+    "cn_sum_of_types": ("sum of the placement types' rows", "summen af anbringelsestypernes rækker"),
+    "cn_backlog": (
+        "after a capacity-bound period: the backlog is still being placed",
+        "efter en kapacitetsbegrænset periode: de ventende unge anbringes stadig",
+    ),
+    "cn_institution": ("institution: shown, not fitted", "institution: vist, indgår ikke i tilpasningen"),
+    "cn_glm": ("fitted from the episodes directly (GLM)", "tilpasset direkte fra anbringelsesforløbene (GLM)"),
+    "cn_from_episodes": (
+        "from the episodes: shown, not fitted",
+        "fra anbringelsesforløbene: vist, indgår ikke i tilpasningen",
+    ),
 }
 
 

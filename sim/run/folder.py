@@ -60,6 +60,10 @@ CALIBRATION_PAGE = "calibration.html"
 BACKTEST_CSV = "backtest.csv"
 BACKTEST_JSON = "backtest.json"
 BACKTEST_PAGE = "backtest.html"
+CALIBRATION_FACTS = "facts.json"  # what calibration.html / backtest.html say: title, data, method, cut, notes
+CALIBRATION_CURVES = "curves.csv"  # with episodes: Kaplan-Meier and fitted stays, monthly admissions and GLM
+CALIBRATION_HISTORY = "history"  # sub-folder of the history simulation's partial store (while unfinished)
+CALIBRATION_PROJECTION = "projection"  # sub-folder of a backtest projection's partial store (while unfinished)
 
 SUMMARY_COLUMNS = ["metric", "scope", "placement_type", "mean", "ci_low", "ci_high", "std", "n"]
 PACKAGES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "plotly", "click", "PyYAML")
