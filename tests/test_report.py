@@ -80,7 +80,8 @@ def test_numbers_follow_the_language():
     assert da.mio_kr(289_300_000) == "289,3 mio. kr."
     assert en.num(float("nan")) == "–"
     assert da.separators == ",." and en.separators == ".,"
-    assert da.ptype("remand") == "varetægtssurrogat" and da("metric:occupancy_mean:all").startswith("Gennemsnitlig belægning")
+    assert da.ptype("remand") == "varetægtssurrogat"
+    assert da("metric:occupancy_mean:all").startswith("Gennemsnitlig belægning")
     assert da.date("2025-01-01") == "1. januar 2025"
     with pytest.raises(ValueError, match="language"):
         Labels("fr")

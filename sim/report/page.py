@@ -118,13 +118,15 @@ def _facts(data: ReportData, lab: Labels) -> dict[str, str]:
 
 def headline(data: ReportData, lab: Labels) -> str:
     """Plain sentences with the main results, and a table of the same figures with their intervals."""
-    s = data.summary
+    got = _headline_figures(data, lab)
+    return "".join(f"<p>{p}</p>" for p in _sentences(data, got, lab)) + _key_figure_table(got, lab)
 
-    def fig(name: str, ptype: str = "all"):
-        return metric(s, name, "national", ptype)
 
-    def fmt_num(d: int) -> Callable[[float], str]:
-        return lambda x: lab.num(x, d)
+Figures = dict[str, tuple[dict, Callable[[float], str]]]  # "metric:NAME:TYPE" -> (summary row, formatter)
+
+
+def _headline_figures(data: ReportData, lab: Labels) -> Figures:
+    """The catalogue's headline figures the run has, each with the formatter of its unit."""
 
     def fmt(h: catalogue.Headline) -> Callable[[float], str]:
         unit = catalogue.UNITS[h.spec.unit]
@@ -134,74 +136,59 @@ def headline(data: ReportData, lab: Labels) -> str:
             return lab.pct
         if unit.kind == "money":
             return lab.mio_kr
-        return fmt_num(unit.decimals)
+        return lambda x: lab.num(x, unit.decimals)
 
-    # the catalogue's headline figures; the sentences below use some of them by name
-    got = {
-        f"metric:{h.metric}:{h.placement_type}": (fig(h.metric, h.placement_type), fmt(h))
-        for h in shown_headline(s)
+    return {
+        f"metric:{h.metric}:{h.placement_type}": (metric(data.summary, h.metric, "national", h.placement_type), fmt(h))
+        for h in shown_headline(data.summary)
     }
-    names = {
-        "m_occupancy": "occupancy_mean:all", "m_places": "places_open_mean:all", "m_utilisation": "utilisation:all",
-        "m_queue": "queue_length_mean:all", "m_wait_remand": "wait_days_mean:remand",
-        "m_over1_remand": "p_wait_over_1_day:remand", "m_over7_remand": "p_wait_over_7_days:remand",
-        "m_full": "days_full_share:all", "m_cost": "cost_per_year:all",
-    }  # fmt: skip
-    got |= {short: got[f"metric:{full}"] for short, full in names.items() if f"metric:{full}" in got}
 
-    def mean(key: str) -> str:
-        r, f = got[key]
+
+def _sentences(data: ReportData, got: Figures, lab: Labels) -> list[str]:
+    def mean(name: str) -> str:
+        r, f = got[f"metric:{name}"]
         return f(r["mean"])
 
-    def ci(key: str) -> str:
-        r, f = got[key]
+    def ci(name: str) -> str:
+        r, f = got[f"metric:{name}"]
         return escape(lab.interval(r["ci_low"], r["ci_high"], f))
 
-    sentences = [escape(lab("hl_based_on", **_facts(data, lab)))]
-    if {"m_occupancy", "m_places", "m_utilisation"} <= got.keys():
-        sentences.append(
-            lab(
-                "hl_occupancy",
-                occ=mean("m_occupancy"),
-                occ_ci=ci("m_occupancy"),
-                places=mean("m_places"),
-                util=mean("m_utilisation"),
-                util_ci=ci("m_utilisation"),
-            )
-        )
-    if "m_queue" in got:
-        sentences.append(lab("hl_queue", queue=mean("m_queue"), queue_ci=ci("m_queue")))
-    if {"m_wait_remand", "m_over1_remand", "m_over7_remand"} <= got.keys():
-        sentences.append(
-            lab(
-                "hl_remand",
-                wait=mean("m_wait_remand"),
-                wait_ci=ci("m_wait_remand"),
-                over1=mean("m_over1_remand"),
-                over1_ci=ci("m_over1_remand"),
-                over7=mean("m_over7_remand"),
-                over7_ci=ci("m_over7_remand"),
-            )
-        )
-    if "m_full" in got:
-        sentences.append(lab("hl_full", full=mean("m_full"), full_ci=ci("m_full")))
-    if "m_cost" in got:
-        sentences.append(lab("hl_cost", cost=mean("m_cost"), cost_ci=ci("m_cost")))
+    def have(*names: str) -> bool:
+        return all(f"metric:{n}" in got for n in names)
+
+    occ, places, util = "occupancy_mean:all", "places_open_mean:all", "utilisation:all"
+    wait, over1, over7 = "wait_days_mean:remand", "p_wait_over_1_day:remand", "p_wait_over_7_days:remand"
+    queue, full, cost = "queue_length_mean:all", "days_full_share:all", "cost_per_year:all"
+    out = [escape(lab("hl_based_on", **_facts(data, lab)))]
+    if have(occ, places, util):
+        out.append(lab("hl_occupancy", occ=mean(occ), occ_ci=ci(occ), places=mean(places), util=mean(util),
+                       util_ci=ci(util)))  # fmt: skip
+    if have(queue):
+        out.append(lab("hl_queue", queue=mean(queue), queue_ci=ci(queue)))
+    if have(wait, over1, over7):
+        out.append(lab("hl_remand", wait=mean(wait), wait_ci=ci(wait), over1=mean(over1), over1_ci=ci(over1),
+                       over7=mean(over7), over7_ci=ci(over7)))  # fmt: skip
+    if have(full):
+        out.append(lab("hl_full", full=mean(full), full_ci=ci(full)))
+    if have(cost):
+        out.append(lab("hl_cost", cost=mean(cost), cost_ci=ci(cost)))
     observed = observed_sentence(data, lab)
     if observed:
-        sentences.append(observed)
-    table_rows = "".join(
-        f'<tr><td>{escape(lab(key))}</td><td class="num">{escape(mean(key))}</td>'
+        out.append(observed)
+    return out
+
+
+def _key_figure_table(got: Figures, lab: Labels) -> str:
+    rows = "".join(
+        f'<tr><td>{escape(lab(key))}</td><td class="num">{escape(f(r["mean"]))}</td>'
         f'<td class="num">{escape(lab.span(r["ci_low"], r["ci_high"], f))}</td></tr>'
         for key, (r, f) in got.items()
-        if key.startswith("metric:")
     )
-    table = (
+    return (
         f'<h3>{escape(lab("key_figures"))}</h3><table class="key-figures"><thead><tr>'
         f'<th>{escape(lab("col_figure"))}</th><th class="num">{escape(lab("col_mean"))}</th>'
-        f'<th class="num">{escape(lab("col_ci"))}</th></tr></thead><tbody>{table_rows}</tbody></table>'
+        f'<th class="num">{escape(lab("col_ci"))}</th></tr></thead><tbody>{rows}</tbody></table>'
     )
-    return "".join(f"<p>{p}</p>" for p in sentences) + table
 
 
 def observed_sentence(data: ReportData, lab: Labels) -> str | None:
