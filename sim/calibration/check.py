@@ -33,6 +33,7 @@ from sim.engine.records import Records
 from sim.run.folder import CALIBRATION_HISTORY, CALIBRATION_PROJECTION, PARTIAL, PARTIAL_META, clear_partial
 from sim.run.runner import run, store_key
 from sim.run.worker import Experiment
+from sim.scenario import trend
 from sim.scenario.loading import resolved_dict, validate_data
 from sim.scenario.schema import Scenario
 
@@ -47,10 +48,10 @@ FIT_COLUMNS = [
 def _rebase(values: dict[str, Any], years: float) -> None:
     """Move per_year and mean stay of one type from the scenario's start date by ``years`` (in place)."""
     d = values["demand"]
-    d["per_year"] = d["per_year"] * (1.0 + d.get("growth", 0.0)) ** years
+    d["per_year"] = trend.moved(d["per_year"], d.get("growth", 0.0), years)
     s = values["stay"]
     if s.get("mean") is not None:
-        s["mean"] = s["mean"] * (1.0 + s.get("drift", 0.0)) ** years
+        s["mean"] = trend.moved(s["mean"], s.get("drift", 0.0), years)
 
 
 def _rebase_draw(draw: dict[str, float], data: dict[str, Any], years: float) -> dict[str, float]:
@@ -59,11 +60,11 @@ def _rebase_draw(draw: dict[str, float], data: dict[str, Any], years: float) -> 
         base = f"placement_types.{t}"
         per_year = draw.get(f"{base}.demand.per_year", p["demand"]["per_year"])
         growth = draw.get(f"{base}.demand.growth", p["demand"].get("growth", 0.0))
-        out[f"{base}.demand.per_year"] = per_year * (1.0 + growth) ** years
+        out[f"{base}.demand.per_year"] = trend.moved(per_year, growth, years)
         if p["stay"].get("mean") is not None:
             mean = draw.get(f"{base}.stay.mean", p["stay"]["mean"])
             drift = draw.get(f"{base}.stay.drift", p["stay"].get("drift", 0.0))
-            out[f"{base}.stay.mean"] = mean * (1.0 + drift) ** years
+            out[f"{base}.stay.mean"] = trend.moved(mean, drift, years)
     return out
 
 

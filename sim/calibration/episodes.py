@@ -31,6 +31,7 @@ from scipy import special
 from sim.calibration.data import TYPES, Episodes
 from sim.calibration.survival import FAMILIES, StayFit, fit_family, fit_stays, kaplan_meier
 from sim.engine.clock import DAYS_PER_YEAR
+from sim.scenario import trend
 from sim.scenario.schema import Scenario
 
 MONTH_DAYS = DAYS_PER_YEAR / 12
@@ -228,7 +229,7 @@ def fit_episodes(
         drift = scenario.placement_types[t].stay.drift
         if drift:
             years = ((sub["admission"] - origin).dt.days.to_numpy() + 0.5) / DAYS_PER_YEAR
-            x = x / (1.0 + drift) ** years
+            x = x / trend.factor(drift, years)
         fits = fit_stays(x, censored, families)
         regions = _shares(sub, scenario.regions)
         if regions is None:

@@ -27,6 +27,7 @@ from sim.calibration.data import TYPE_GROUPS
 from sim.engine import demand as demand_model
 from sim.engine import stays as stay_model
 from sim.engine.clock import DAYS_PER_YEAR, Clock
+from sim.scenario import trend
 from sim.scenario.schema import PLACEMENT_TYPES, Scenario, Seasonality
 
 LONGEST_STAY_FACTOR = 1.5  # the look-back covers stays up to 1.5 x the scenario's 1-in-10,000 longest stay
@@ -158,7 +159,7 @@ class Surrogate:
         for t in self.types:
             p = params[t]
             lam = self.rates(t, p, None if seasons is None else seasons.get(t))
-            mean = p.mean_stay * (1.0 + p.drift) ** self.years
+            mean = p.mean_stay * trend.factor(p.drift, self.years)
             out[t] = (lam, mean, self.census(t, lam, mean, window))
         return out
 
