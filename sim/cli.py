@@ -317,6 +317,21 @@ def _experiment_options(default_out: str):
     return decorate
 
 
+def _interruptible(run, total: int, what: str):
+    """(result, how many were reused) of ``run(on_done)``, an experiment over ``total`` runs; Ctrl-C becomes a
+    message saying how many finished (they are kept, and the same command resumes)."""
+    from sim.run.runner import Interrupted
+
+    done: list[bool] = []
+    try:
+        result = run(lambda _item, stored: done.append(stored.reused))
+    except (Interrupted, KeyboardInterrupt) as exc:
+        raise click.ClickException(
+            f"{exc or 'interrupted'}; {len(done)} of {total} {what} finished; run the same command again to resume"
+        ) from None
+    return result, sum(done)
+
+
 def _refused(exc: ScenarioError) -> click.ClickException:
     return click.ClickException("refused:\n" + "\n".join(f"  {p}" for p in exc.problems))
 
@@ -341,7 +356,6 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     finished scenarios and resumes an interrupted one.
     """
     from sim.experiments.compare import headline, prepare, run_comparison
-    from sim.run.runner import Interrupted
 
     if len(scenarios) < 2:
         raise click.UsageError("compare needs at least two scenarios (the first is the reference)")
@@ -352,26 +366,16 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     folder = Path(out) if out else Path("outputs") / f"compare-{Path(scenarios[0]).stem}"
-    done = []
-    try:
-        table = run_comparison(
-            entries,
-            folder,
-            _command_line(),
-            workers,
-            not quiet,
-            on_done=lambda e, s: done.append(s.reused),
-            executor=executor,
+    table, reused = _interruptible(
+        lambda on_done: run_comparison(
+            entries, folder, _command_line(), workers, not quiet, on_done=on_done, executor=executor,
             scheduler=scheduler,
-        )
-    except (Interrupted, KeyboardInterrupt) as exc:
-        raise click.ClickException(
-            f"{exc or 'interrupted'}; {len(done)} of {len(entries)} scenarios finished; "
-            "run the same command again to resume"
-        ) from None
+        ),
+        len(entries), "scenarios",
+    )  # fmt: skip
     h = entries[0].scenario.horizon
     click.echo(
-        f"{len(entries)} scenarios ({sum(done)} reused), {h.replications} replications each, seed {h.seed} "
+        f"{len(entries)} scenarios ({reused} reused), {h.replications} replications each, seed {h.seed} "
         f"-> {folder}/comparison.csv"
     )
     for line in headline(table):
@@ -401,33 +405,21 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     points.
     """
     from sim.experiments.sweep import headline, prepare, run_sweep
-    from sim.run.runner import Interrupted
 
     try:
         base, axes, points = prepare(source, vary, sets, replications, seed)
     except ScenarioError as exc:
         raise _refused(exc) from None
     folder = Path(out) if out else Path("outputs") / f"sweep-{Path(source).stem}"
-    done = []
-    try:
-        table = run_sweep(
-            points,
-            axes,
-            folder,
-            _command_line(),
-            workers,
-            not quiet,
-            on_done=lambda p, s: done.append(s.reused),
-            executor=executor,
+    table, reused = _interruptible(
+        lambda on_done: run_sweep(
+            points, axes, folder, _command_line(), workers, not quiet, on_done=on_done, executor=executor,
             scheduler=scheduler,
-        )
-    except (Interrupted, KeyboardInterrupt) as exc:
-        raise click.ClickException(
-            f"{exc or 'interrupted'}; {len(done)} of {len(points)} points finished; "
-            "run the same command again to resume"
-        ) from None
+        ),
+        len(points), "points",
+    )  # fmt: skip
     click.echo(
-        f"{len(points)} points ({sum(done)} reused), {base.horizon.replications} replications each, "
+        f"{len(points)} points ({reused} reused), {base.horizon.replications} replications each, "
         f"seed {base.horizon.seed} -> {folder}/sweep.csv"
     )
     for line in headline(table, points):
