@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install run test bench lint golden docs clean
+.PHONY: install run test bench lint format golden docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,8 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/kapsim run scenarios/baseline.yaml --out outputs/baseline
 
-test: install
+# lint first: the formatter and the linter must be clean, then the whole suite
+test: lint
 	$(BIN)/python -m pytest -q
 
 bench: install
@@ -31,7 +32,12 @@ docs: install
 	$(BIN)/python -c "from sim.results.metrics import markdown; open('docs/metrics.md', 'w').write(markdown())"
 
 lint: install
-	$(BIN)/ruff check sim tests
+	$(BIN)/ruff format --check sim tests calibration
+	$(BIN)/ruff check sim tests calibration
+
+# rewrite the code in the project's format (what `make lint` checks)
+format: install
+	$(BIN)/ruff format sim tests calibration
 
 clean:
 	rm -rf outputs/* .pytest_cache

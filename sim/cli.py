@@ -244,9 +244,15 @@ def bench(scenario, years, replications, parallel_reps, sweep_points, sweep_repl
 
     s = _load(scenario, (f"horizon.years={years}",))
     figures = benchmark(
-        s, scenario, replications, parallel_reps, sweep_points, sweep_replications, not no_memory,
+        s,
+        scenario,
+        replications,
+        parallel_reps,
+        sweep_points,
+        sweep_replications,
+        not no_memory,
         lambda text: click.echo(text, err=True),
-    )  # fmt: skip
+    )
     for key, value in figures.items():
         click.echo(f"{key:36s} {value}")
     if json_path:
@@ -368,11 +374,18 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     folder = Path(out) if out else Path("outputs") / f"compare-{Path(scenarios[0]).stem}"
     table, reused = _interruptible(
         lambda on_done: run_comparison(
-            entries, folder, _command_line(), workers, not quiet, on_done=on_done, executor=executor,
+            entries,
+            folder,
+            _command_line(),
+            workers,
+            not quiet,
+            on_done=on_done,
+            executor=executor,
             scheduler=scheduler,
         ),
-        len(entries), "scenarios",
-    )  # fmt: skip
+        len(entries),
+        "scenarios",
+    )
     h = entries[0].scenario.horizon
     click.echo(
         f"{len(entries)} scenarios ({reused} reused), {h.replications} replications each, seed {h.seed} "

@@ -71,8 +71,9 @@ def tiny_comparison(folder: Path, lang: str = "en", replications: int = 4) -> Pa
     """`kapsim compare` of today's places, twelve more, and every capacity policy: one year, a few replications."""
     scenarios = [str(BASELINE), str(ROOT / "scenarios" / "extra-places.yaml"), str(policies_scenario(folder))]
     out = Path(folder) / "compare"
-    _invoke(["compare", *scenarios, "-n", str(replications), "--seed", "3", "--out", str(out), "-q", "--lang", lang]
-            + TINY)  # fmt: skip
+    _invoke(
+        ["compare", *scenarios, "-n", str(replications), "--seed", "3", "--out", str(out), "-q", "--lang", lang] + TINY
+    )
     return out
 
 

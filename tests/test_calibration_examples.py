@@ -51,8 +51,9 @@ def check(estimate: float, draws: np.ndarray, truth: float, max_rel_se: float, l
 
 
 def test_examples_are_exactly_what_the_script_makes_from_truth(tmp_path):
-    subprocess.run([sys.executable, str(EXAMPLES / "make_examples.py"), str(tmp_path)], check=True, cwd=ROOT,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / "make_examples.py"), str(tmp_path)], check=True, cwd=ROOT, capture_output=True
+    )
     for name in ("occupancy.csv", "episodes.csv", "yearly.csv"):
         assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), name
     total = sum((EXAMPLES / n).stat().st_size for n in ("occupancy.csv", "episodes.csv", "yearly.csv"))

@@ -67,8 +67,9 @@ def history():
     d["parameter_uncertainty"] = {"source": "test", "apply": False, "draws": [{PER_YEAR: 250.0}, {PER_YEAR: 330.0}]}
     truth = validate_data(d, {}, "truth with draws")
     occupancy, yearly = data.load(EXAMPLES / "occupancy.csv"), data.load(EXAMPLES / "yearly.csv")
-    obs = pd.concat([observations.from_occupancy(occupancy, truth), observations.from_yearly(yearly, truth)],
-                    ignore_index=True)  # fmt: skip
+    obs = pd.concat(
+        [observations.from_occupancy(occupancy, truth), observations.from_yearly(yearly, truth)], ignore_index=True
+    )
     first, last = pd.Timestamp("2022-01-01"), pd.Timestamp("2023-01-01")
     scenario, _ = check.history_scenario(truth, first, last, 4, yearly, occupancy)
     return scenario, obs, serial(scenario, obs)
@@ -138,8 +139,13 @@ def test_an_interrupted_calibration_resumes_and_leaves_no_store(calibrated):
     assert "2 of 4 replications resumed" in printed and "calibration.html" in printed
     assert not (out / "history").exists()
     assert {p.name for p in out.iterdir()} == {
-        "calibrated.yaml", "parameters.csv", "fit.csv", "facts.json", "curves.csv", "calibration.html",
-    }  # fmt: skip
+        "calibrated.yaml",
+        "parameters.csv",
+        "fit.csv",
+        "facts.json",
+        "curves.csv",
+        "calibration.html",
+    }
 
 
 def test_pages_are_in_the_language_asked_for(calibrated, backtested):
@@ -147,9 +153,13 @@ def test_pages_are_in_the_language_asked_for(calibrated, backtested):
     page = (out / "calibration.html").read_text(encoding="utf-8")
     assert '<html lang="da">' in page
     danish = (
-        "kapsim-kalibrering", "Tilpassede parametre", "Observeret mod simuleret", "varetægtssurrogat",
-        "Opholdstider og anbringelser fra forløbene", "pladser pr. institution fra belægningsserien",
-    )  # fmt: skip
+        "kapsim-kalibrering",
+        "Tilpassede parametre",
+        "Observeret mod simuleret",
+        "varetægtssurrogat",
+        "Opholdstider og anbringelser fra forløbene",
+        "pladser pr. institution fra belægningsserien",
+    )
     for words in danish:
         assert words in page, words
     assert "Fitted parameters" not in page
@@ -176,10 +186,12 @@ def test_every_note_and_method_kapsim_writes_has_danish_words(calibrated, backte
         for part in text.split("; "):
             assert part not in danish, text
     samples = {  # placeholder: (as kapsim writes it, as the Danish page says it)
-        "date": ("2023-01-01", "1. januar 2023"), "type": ("remand", "varetægtssurrogat"),
-        "types": ("remand, social", "varetægtssurrogat, social anbringelse"), "month": ("3", "marts"),
+        "date": ("2023-01-01", "1. januar 2023"),
+        "type": ("remand", "varetægtssurrogat"),
+        "types": ("remand, social", "varetægtssurrogat, social anbringelse"),
+        "month": ("3", "marts"),
         "aic": ("gamma 12.5, weibull 13.5", "gamma 12,5, weibull 13,5"),
-    }  # fmt: skip
+    }
     for key, (english, _) in TEXT.items():  # every label's English, filled in, becomes its Danish
         if key.startswith(("cm_", "cn_")):
             names = re.findall(r"\{(\w+)\}", english)
@@ -190,8 +202,11 @@ def test_every_note_and_method_kapsim_writes_has_danish_words(calibrated, backte
     assert sentence(both, da) == f"{da('cn_capacity_bound')}; {da('cn_projected_from', date='1. januar 2023')}"
 
 
-@pytest.fixture(scope="module", params=[("calibration", "en"), ("calibration", "da"), ("backtest", "en"),
-                                        ("backtest", "da")], ids=lambda p: "-".join(p))  # fmt: skip
+@pytest.fixture(
+    scope="module",
+    params=[("calibration", "en"), ("calibration", "da"), ("backtest", "en"), ("backtest", "da")],
+    ids=lambda p: "-".join(p),
+)
 def opened(request, browser, calibrated, backtested, tmp_path_factory):
     page, lang = request.param
     folder = tmp_path_factory.mktemp(f"{page}-{lang}")

@@ -116,8 +116,10 @@ def test_capacity_cost_and_flow_metrics_equal_a_direct_computation(run):
     assert vals[("out_of_region_share", "national", "all")] == pytest.approx(away.sum() / admitted.sum())
 
     # the longest waiting list: replay every join and leave in time order
-    events = sorted([(a, 1) for a, q in zip(y.arrival, queue_end) if q > a]
-                    + [(q, -1) for a, q in zip(y.arrival, queue_end) if a < q < np.inf])  # fmt: skip
+    events = sorted(
+        [(a, 1) for a, q in zip(y.arrival, queue_end) if q > a]
+        + [(q, -1) for a, q in zip(y.arrival, queue_end) if a < q < np.inf]
+    )
     level, most = 0, 0
     for t, d in events:
         level += d

@@ -23,7 +23,7 @@ def policy_keys():
 
 def test_measures_give_every_catalogue_metric_and_no_other(policy_keys):
     produced = {k[0] for k in policy_keys}
-    assert produced == set(CATALOGUE), (produced ^ set(CATALOGUE))
+    assert produced == set(CATALOGUE), produced ^ set(CATALOGUE)
 
 
 def test_scopes_and_types_are_as_the_catalogue_says(policy_keys):
@@ -41,8 +41,12 @@ def test_catalogue_entries_are_complete():
     for m in METRICS:
         assert m.unit in UNITS and m.en and m.da and m.what, m.name
         assert m.scopes in ("home", "institution", "national") and m.combines in (
-            "sum", "ratio", "mean", "quantile", "max"
-        ), m.name  # fmt: skip
+            "sum",
+            "ratio",
+            "mean",
+            "quantile",
+            "max",
+        ), m.name
     for h in HEADLINE:
         assert h.metric in CATALOGUE and h.en and h.da
         assert h.placement_type == "all" or CATALOGUE[h.metric].by_type, h.metric

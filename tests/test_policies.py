@@ -72,9 +72,16 @@ def queue_steps(rec, profile_ok):
 
 
 FLEX = {
-    "institution": "A", "places": 3, "step": 3, "trigger": {"queue_at_least": 2, "for_days": 5},
-    "lead_days": 10, "min_open_days": 30, "close_after_empty_days": 7, "cost_place_day": 9000, "cost_opening": 1e5,
-}  # fmt: skip
+    "institution": "A",
+    "places": 3,
+    "step": 3,
+    "trigger": {"queue_at_least": 2, "for_days": 5},
+    "lead_days": 10,
+    "min_open_days": 30,
+    "close_after_empty_days": 7,
+    "cost_place_day": 9000,
+    "cost_opening": 1e5,
+}
 
 
 @pytest.fixture(scope="module")

@@ -96,9 +96,14 @@ def two_regions(*changes, per_year=365 * 1.6) -> dict:
 
 
 FLEX = {
-    "institution": "A", "places": 3, "step": 2, "trigger": {"queue_at_least": 2, "for_days": 5},
-    "lead_days": 10, "min_open_days": 30, "close_after_empty_days": 7,
-}  # fmt: skip
+    "institution": "A",
+    "places": 3,
+    "step": 2,
+    "trigger": {"queue_at_least": 2, "for_days": 5},
+    "lead_days": 10,
+    "min_open_days": 30,
+    "close_after_empty_days": 7,
+}
 AT_ONCE = dict(FLEX, step=1, trigger={"queue_at_least": 1, "for_days": 0}, lead_days=0)  # opens when one waits
 CLOSE_AT_ONCE = dict(AT_ONCE, min_open_days=0, close_after_empty_days=0)  # ... and closes when a place frees
 
@@ -165,9 +170,12 @@ def third_region(data):
 def changes_and_summer(data):
     """Planned changes in A (whole days), and a unit in B open only in summer."""
     data["institutions"]["A"]["units"]["main"]["changes"] = [
-        {"date": "2025-01-04", "add": -1}, {"date": "2025-01-09", "add": 1}, {"date": "2025-03-01", "add": -2},
-        {"date": "2025-05-01", "places": 6}, {"date": "2025-09-01", "add": -3},
-    ]  # fmt: skip
+        {"date": "2025-01-04", "add": -1},
+        {"date": "2025-01-09", "add": 1},
+        {"date": "2025-03-01", "add": -2},
+        {"date": "2025-05-01", "places": 6},
+        {"date": "2025-09-01", "add": -3},
+    ]
     data["institutions"]["B"]["units"]["main"]["places"] = 2
     data["institutions"]["B"]["units"]["summer"] = {"places": 3, "open_months": [6, 7, 8]}
 

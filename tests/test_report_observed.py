@@ -45,7 +45,7 @@ def observed_from(ts: pd.DataFrame, scope: str, pick: str, outside: int = 0, bef
             "source": "made-up.csv",
         }
     )
-    return pd.concat([early, rows], ignore_index=True)  # fmt: skip
+    return pd.concat([early, rows], ignore_index=True)
 
 
 def test_the_table_keeps_the_scenarios_institutions_and_complete_counts(tmp_path):
@@ -60,10 +60,14 @@ def test_the_table_keeps_the_scenarios_institutions_and_complete_counts(tmp_path
     table, notes = observed_table(load_data(path, expect="occupancy"), ["A", "B"], ["remand", "social"])
     got = {(r.date, r.scope): (r.occupied, r.places) for r in table.itertuples()}
     assert got == {
-        ("2024-01-01", "national"): (10, 10), ("2024-01-02", "national"): (5, 10),  # none on the 3rd: B incomplete
-        ("2024-01-01", "A"): (5, 6), ("2024-01-02", "A"): (4, 6), ("2024-01-03", "A"): (4, 6),  # 'all' rows win
-        ("2024-01-01", "B"): (5, 4), ("2024-01-02", "B"): (1, 4),  # typed rows add up when every type has one
-    }  # fmt: skip
+        ("2024-01-01", "national"): (10, 10),
+        ("2024-01-02", "national"): (5, 10),  # none on the 3rd: B incomplete
+        ("2024-01-01", "A"): (5, 6),
+        ("2024-01-02", "A"): (4, 6),
+        ("2024-01-03", "A"): (4, 6),  # 'all' rows win
+        ("2024-01-01", "B"): (5, 4),
+        ("2024-01-02", "B"): (1, 4),  # typed rows add up when every type has one
+    }
     assert "Someone" not in set(table.scope)  # a name the scenario does not have is not copied
     assert notes == [
         "1 institution name(s) in the file are not in the scenario and are left out",
@@ -147,8 +151,9 @@ def test_monthly_means_are_markers_mid_month_for_the_months_the_run_touches(run_
     kept = months[(months >= first) & (months <= nat.date.iloc[-1])]
     assert len(kept) == 24 and first.day == 1  # two years of months, the two before the run left out
     assert list(trace.x) == [(d + pd.Timedelta(days=14)).strftime("%Y-%m-%d") for d in kept]
-    assert "monthly means" in observed_sentence(type(data)(data.summary, ts, data.scenario, data.manifest, observed),
-                                                Labels("en"))  # fmt: skip
+    assert "monthly means" in observed_sentence(
+        type(data)(data.summary, ts, data.scenario, data.manifest, observed), Labels("en")
+    )
 
 
 def test_run_and_report_draw_the_observed_series(tmp_path):
@@ -184,8 +189,9 @@ def test_observed_data_with_identifiers_is_refused_before_the_run(tmp_path, run_
     bad = tmp_path / "occ.csv"
     bad.write_text("date,institution,occupied,places,cpr\n2025-01-01,Egely,3,14,010203-1234\n", encoding="utf-8")
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--out", str(out),
-                                       "--observed", str(bad), "-q"])  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["run", str(ROOT / "scenarios" / "baseline.yaml"), "--out", str(out), "--observed", str(bad), "-q"]
+    )
     assert result.exit_code != 0 and "column 'cpr' looks like a person identifier" in result.output
     assert "010203-1234" not in result.output and not out.exists()
     copy = tmp_path / "copy"

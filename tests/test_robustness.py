@@ -238,6 +238,8 @@ def test_a_scenario_name_cannot_write_outside_the_output_folder(tmp_path, write_
     result = CliRunner().invoke(main, ["compare", str(base), str(evil), "-n", "2", "-q", "--out", str(out)])
     assert result.exit_code == 0, result.output
     made = {p.resolve() for p in tmp_path.rglob("*")}
-    assert all(p.is_relative_to(out.resolve()) or p in {out.parent.resolve(), out.resolve()} or p.suffix == ".yaml"
-               for p in made)  # fmt: skip
+    assert all(
+        p.is_relative_to(out.resolve()) or p in {out.parent.resolve(), out.resolve()} or p.suffix == ".yaml"
+        for p in made
+    )
     assert not (tmp_path / "escaped").exists() and not (tmp_path / "deep" / "escaped").exists()

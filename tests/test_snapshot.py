@@ -115,8 +115,13 @@ def test_snapshot_command_writes_a_scenario_that_starts_from_the_date(tmp_path):
     assert "103 youths placed and 0 waiting on 2023-01-01" in result.output
     body = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert {k for row in body["start_state"]["placed"] for k in row} == {
-        "institution", "unit", "type", "days_stayed", "count", "home",
-    }  # fmt: skip
+        "institution",
+        "unit",
+        "type",
+        "days_stayed",
+        "count",
+        "home",
+    }
     scenario = load_scenario(target)
     assert str(scenario.horizon.start) == "2023-01-01" and scenario.horizon.warmup_days == 0
     truth = load_scenario(EXAMPLES / "truth.yaml")
@@ -147,8 +152,9 @@ def test_snapshot_never_overwrites_the_scenario_it_extends(tmp_path):
 def test_projection_of_a_backtest_starts_from_the_snapshot():
     scenario = load_scenario(EXAMPLES / "truth.yaml")
     state = start_state(load(EXAMPLES / "episodes.csv"), scenario, "2023-01-01")
-    ahead, _ = check.history_scenario(scenario, pd.Timestamp("2023-01-01"), pd.Timestamp("2024-01-01"), 2,
-                                      start_state=state)  # fmt: skip
+    ahead, _ = check.history_scenario(
+        scenario, pd.Timestamp("2023-01-01"), pd.Timestamp("2024-01-01"), 2, start_state=state
+    )
     assert ahead.horizon.warmup_days == 0 and str(ahead.horizon.start) == "2023-01-01"
     assert (Experiment(ahead).records(1).youths.start_unit >= 0).sum() == 103
 

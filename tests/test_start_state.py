@@ -20,8 +20,9 @@ ELAPSED = [(5, 6), (40, 5), (120, 4), (300, 2)]  # (days stayed, youths)
 
 
 def start_pool(**kw):
-    data = pool(places=500, per_year=365.25 * 0.5, mean_stay=60, distribution="lognormal", cv=1.2,
-                years=1, warmup_days=0, **kw)  # fmt: skip
+    data = pool(
+        places=500, per_year=365.25 * 0.5, mean_stay=60, distribution="lognormal", cv=1.2, years=1, warmup_days=0, **kw
+    )
     data["start_state"] = {
         "placed": [{"institution": "A", "type": "remand", "days_stayed": e, "count": c} for e, c in ELAPSED],
         "waiting": [],
@@ -104,8 +105,11 @@ def test_departures_tied_with_planned_changes_keep_the_queue_order():
     data["start_state"]["waiting"] = [{"type": "remand", "days_waited": 1, "home": "R", "count": 4}]
     unit = data["institutions"]["A"]["units"]["main"]
     unit["places"] = 12
-    unit["changes"] = [{"date": "2025-01-06", "places": 11}, {"date": "2025-01-16", "places": 9},
-                       {"date": "2025-01-26", "places": 12}]  # fmt: skip
+    unit["changes"] = [
+        {"date": "2025-01-06", "places": 11},
+        {"date": "2025-01-16", "places": 9},
+        {"date": "2025-01-26", "places": 12},
+    ]
     exp = Experiment(scenario_of(data))
     for r in range(2):
         fast, ref = exp.records(r), exp.records(r, reference=True)

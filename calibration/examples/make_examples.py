@@ -99,8 +99,9 @@ def yearly_rows(scenario, exp, records, daily) -> pd.DataFrame:
             sd_n = np.sqrt(n + dispersion**2 * n**2 / 12)
             rows.append((str(year), "admissions", t, n, "admissions per year", f"{sd_n:.1f}"))
             sd_stay = stays.std(ddof=1) / np.sqrt(n)
-            rows.append((str(year), "mean_stay", t, f"{stays.mean():.2f}", "days (stays begun in the year)",
-                         f"{sd_stay:.2f}"))  # fmt: skip
+            rows.append(
+                (str(year), "mean_stay", t, f"{stays.mean():.2f}", "days (stays begun in the year)", f"{sd_stay:.2f}")
+            )
         days = dates.year == year
         rows.append((str(year), "places", "all", f"{places[days].mean():.2f}", "open places (time average)", ""))
         if np.mean(occupied[days] >= places[days]) > FULL_DAYS_FLAG:

@@ -79,8 +79,13 @@ def _natural(f: Free, x):
 
 
 def _unit(f: Free) -> str:
-    return {"level": "factor on per_year", "stay": "factor on mean stay", "growth": "per year",
-            "drift": "per year", "amplitude": "fraction"}[f.kind]  # fmt: skip
+    return {
+        "level": "factor on per_year",
+        "stay": "factor on mean stay",
+        "growth": "per year",
+        "drift": "per year",
+        "amplitude": "fraction",
+    }[f.kind]
 
 
 def _groups(obs: pd.DataFrame, types: list[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -154,8 +159,14 @@ def choose(obs: pd.DataFrame, scenario: Scenario, hold=()) -> tuple[list[Free], 
         frees.append(Free("drift", "drift", tuple(types), d0, -0.3, 0.3))
     series = used[(used["end"] - used["start"]).dt.days < SERIES_DAYS]
     if "season" not in hold and _span_years(series) >= 2:
-        a0 = next((p.demand.seasonality.amplitude for p in scenario.placement_types.values()
-                   if p.demand.seasonality is not None and p.demand.seasonality.amplitude), 0.1)  # fmt: skip
+        a0 = next(
+            (
+                p.demand.seasonality.amplitude
+                for p in scenario.placement_types.values()
+                if p.demand.seasonality is not None and p.demand.seasonality.amplitude
+            ),
+            0.1,
+        )
         frees.append(Free("amplitude", "amplitude", tuple(types), a0, 0.0, 0.9))
     if not frees:
         notes.append("nothing to fit: the data identify no free parameter (or all are held)")
@@ -216,9 +227,15 @@ class Problem:
         hi = np.array([f.hi for f in self.frees])
         x0 = np.clip(theta0, lo + 1e-9, hi - 1e-9)
         return optimize.least_squares(
-            self.residuals, x0, bounds=(lo, hi), args=(observed,), x_scale=1.0,
-            xtol=1e-6 if fast else 1e-10, ftol=1e-6 if fast else 1e-10, max_nfev=200 if fast else 2000,
-        )  # fmt: skip
+            self.residuals,
+            x0,
+            bounds=(lo, hi),
+            args=(observed,),
+            x_scale=1.0,
+            xtol=1e-6 if fast else 1e-10,
+            ftol=1e-6 if fast else 1e-10,
+            max_nfev=200 if fast else 2000,
+        )
 
 
 def _choose_peak(problem: Problem, theta: np.ndarray) -> int:
@@ -331,9 +348,16 @@ def fit_aggregates(obs: pd.DataFrame, scenario: Scenario, hold=(), bootstrap: in
         v = _values(problem, th, scenario)
         draws.append(_flatten(v, paths))
     fit = AggregateFit(
-        frees, theta, np.array(draws_theta).reshape(bootstrap, len(frees)), problem.peak_month, values, draws,
-        predicted, notes, float(res.cost),
-    )  # fmt: skip
+        frees,
+        theta,
+        np.array(draws_theta).reshape(bootstrap, len(frees)),
+        problem.peak_month,
+        values,
+        draws,
+        predicted,
+        notes,
+        float(res.cost),
+    )
     return fit
 
 

@@ -357,22 +357,34 @@ def _project_from_cut(
     from sim.calibration.snapshot import complete_from, start_state
 
     if cut < complete_from(inputs.episodes):
-        return table, (f"rows from {cut.date()} on are projected from the simulated history: the episodes begin "
-                       f"too late to count the youths in place on the cut date")  # fmt: skip
+        return table, (
+            f"rows from {cut.date()} on are projected from the simulated history: the episodes begin "
+            f"too late to count the youths in place on the cut date"
+        )
     state = start_state(inputs.episodes, calibrated, cut)
-    ahead, _ = check.history_scenario(calibrated, cut, last, replications, inputs.yearly, inputs.occupancy,
-                                      start_state=state)  # fmt: skip
+    ahead, _ = check.history_scenario(
+        calibrated, cut, last, replications, inputs.yearly, inputs.occupancy, start_state=state
+    )
     placed, waiting = (sum(r["count"] for r in state[k]) for k in ("placed", "waiting"))
     say(f"projecting {replications} replications from {cut.date()}: {placed} placed and {waiting} waiting")
     test = (obs["start"] >= cut).to_numpy()
     if test.any():
         part = check.fit_table(obs[test].reset_index(drop=True), check.simulate(ahead, obs[test], runs), None)
         part["note"] = [(n + "; " if n else "") + f"projected from the state on {cut.date()}" for n in part["note"]]
-        for column in ("simulated_mean", "simulated_p05", "simulated_p95", "error", "relative_error", "inside_90",
-                       "note"):  # fmt: skip
+        for column in (
+            "simulated_mean",
+            "simulated_p05",
+            "simulated_p95",
+            "error",
+            "relative_error",
+            "inside_90",
+            "note",
+        ):
             table.loc[test, column] = part[column].to_numpy()
-    return table, (f"rows from {cut.date()} on are projected from the {placed} youths placed and {waiting} "
-                   f"waiting on that date (episodes), not from the simulated history")  # fmt: skip
+    return table, (
+        f"rows from {cut.date()} on are projected from the {placed} youths placed and {waiting} "
+        f"waiting on that date (episodes), not from the simulated history"
+    )
 
 
 def write_fit_table(path: Path, table: pd.DataFrame) -> None:
@@ -398,9 +410,10 @@ def page_facts(
             stays[t] = {
                 "stays": int(tf.stays_x.size),
                 "censored": int(np.sum(tf.stays_censored)),
-                "families": [{"distribution": f.distribution, "mean": f.mean, "cv": f.cv, "aic": f.aic}
-                             for f in tf.stays],
-            }  # fmt: skip
+                "families": [
+                    {"distribution": f.distribution, "mean": f.mean, "cv": f.cv, "aic": f.aic} for f in tf.stays
+                ],
+            }
     return {
         "page": page,
         "title": Path(scenario_path).name,
@@ -409,8 +422,10 @@ def page_facts(
         "method": fit.method,
         "bootstrap": len(fit.draws),
         "replications": outcome.replications,
-        "simulated": {"start": str(first.date()) if first is not None else None,
-                      "end": str(last.date()) if last is not None else None},
+        "simulated": {
+            "start": str(first.date()) if first is not None else None,
+            "end": str(last.date()) if last is not None else None,
+        },
         "notes": {"fit": list(fit.notes), "simulation": list(outcome.history_notes)},
         "stays": stays,
         **more,
@@ -418,7 +433,7 @@ def page_facts(
         "command": command,
         "commit": git_commit(),
         "scenario_sha256": scenario_hash(outcome.calibrated),
-    }  # fmt: skip
+    }
 
 
 def curves_table(episodes: EpisodesFit | None) -> pd.DataFrame | None:
@@ -433,13 +448,19 @@ def curves_table(episodes: EpisodesFit | None) -> pd.DataFrame | None:
         parts.append(pd.DataFrame({"curve": "kaplan_meier", "days": days, "value": surv}).assign(placement_type=t))
         grid = np.linspace(0, float(np.quantile(tf.stays_x, 0.99)), 200)
         for f in tf.stays:
-            parts.append(pd.DataFrame({"curve": f.distribution, "days": grid, "value": f.survival(grid)})
-                         .assign(placement_type=t))  # fmt: skip
+            parts.append(
+                pd.DataFrame({"curve": f.distribution, "days": grid, "value": f.survival(grid)}).assign(
+                    placement_type=t
+                )
+            )
         a = tf.admissions.table
         month = pd.to_datetime(a["start"]).dt.strftime("%Y-%m-%d").to_numpy()
         for curve, column in (("admissions", "count"), ("glm", "fitted")):
-            parts.append(pd.DataFrame({"curve": curve, "month": month, "value": a[column].to_numpy(dtype=float)})
-                         .assign(placement_type=t))  # fmt: skip
+            parts.append(
+                pd.DataFrame({"curve": curve, "month": month, "value": a[column].to_numpy(dtype=float)}).assign(
+                    placement_type=t
+                )
+            )
     columns = ["placement_type", "curve", "days", "month", "value"]
     return pd.concat(parts, ignore_index=True).reindex(columns=columns) if parts else pd.DataFrame(columns=columns)
 

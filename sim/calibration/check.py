@@ -329,9 +329,15 @@ def simulate(history: Scenario, obs: pd.DataFrame, options: RunOptions | None = 
     if options.folder is not None:
         _forget_other_stores(options.folder, store_key(history, probe))
     result = run(
-        history, options.folder, options.workers, options.progress, None, options.executor, options.scheduler,
+        history,
+        options.folder,
+        options.workers,
+        options.progress,
+        None,
+        options.executor,
+        options.scheduler,
         probe=probe,
-    )  # fmt: skip
+    )
     n = history.horizon.replications
     if result.resumed and options.say is not None:
         options.say(f"  {result.resumed} of {n} replications resumed from {Path(options.folder) / PARTIAL}")

@@ -279,12 +279,13 @@ def load_occupancy(path: str | Path, frame: pd.DataFrame | None = None) -> Occup
             "start": start.astype("datetime64[s]"),
             "end": end.astype("datetime64[s]"),
             "institution": frame["institution"],
-            "placement_type": _choice(path, frame.assign(placement_type=ptype), "placement_type",
-                                      ("all", *TYPES), default="all"),
+            "placement_type": _choice(
+                path, frame.assign(placement_type=ptype), "placement_type", ("all", *TYPES), default="all"
+            ),
             "occupied": occupied,
             "places": places,
         }
-    )  # fmt: skip
+    )
     return Occupancy(str(path), rows, daily)
 
 

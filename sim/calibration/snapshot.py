@@ -157,6 +157,7 @@ def snapshot_yaml(extends: str, body: dict[str, Any], episodes: Episodes, date: 
         "# Episodes do not name units: youths fill the units that take their type, ordinary ones first",
         "# (see sim/calibration/snapshot.py).",
     ]
-    text = yaml.safe_dump({"extends": extends, **body}, sort_keys=False, allow_unicode=True, default_flow_style=None,
-                          width=120)  # fmt: skip
+    text = yaml.safe_dump(
+        {"extends": extends, **body}, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120
+    )
     return "\n".join(head) + "\n" + text

@@ -166,10 +166,14 @@ def compile_network(scenario: Scenario, clock: Clock) -> Network:
             u = len(units)
             units.append(
                 UnitInfo(
-                    f"{iname}/{uname}", i, region, unit.high_security, REGULAR,
+                    f"{iname}/{uname}",
+                    i,
+                    region,
+                    unit.high_security,
+                    REGULAR,
                     _eligibility(types, attributes, unit.accepts, unit.high_security, unit.only, hs_ordinary),
                 )
-            )  # fmt: skip
+            )
             steps = [(-np.inf if d is None else clock.day_of(d), p) for d, p in unit.planned()]
             steps = _seasonal_changes(steps, unit.open_months, clock)
             # steps dated at or before time 0 are already in force when the run starts

@@ -69,9 +69,15 @@ def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication:
     arrival, typ, home, hs, stay, patience, start_unit, profile = (c[order] for c in cols)
     as_int = np.int64
     return Youths(
-        arrival, typ.astype(as_int), home.astype(as_int), hs.astype(bool), stay, patience,
-        start_unit.astype(as_int), profile.astype(as_int),
-    )  # fmt: skip
+        arrival,
+        typ.astype(as_int),
+        home.astype(as_int),
+        hs.astype(bool),
+        stay,
+        patience,
+        start_unit.astype(as_int),
+        profile.astype(as_int),
+    )
 
 
 def _attributes(scenario: Scenario, tname: str, n: int, seed: int, replication: int, prefix: str = "") -> list:

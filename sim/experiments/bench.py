@@ -52,8 +52,10 @@ def peak_memory_mb(path: str, years: float, replications: int) -> dict[str, floa
     """Peak resident memory (MB) of the collecting process and of the largest worker, in a fresh process."""
     out = subprocess.run(
         [sys.executable, "-c", _PEAK, path, str(years), str(replications)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rss = json.loads(out.stdout.strip().splitlines()[-1])
     return {k: round(v / 1024, 1) for k, v in rss.items()}
 

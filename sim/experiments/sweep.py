@@ -286,9 +286,14 @@ def run_sweep(
             summary.insert(0, "point", p.index)
             frames.append(summary)
             index_rows.append(
-                {"point": p.index, **p.values, "folder": p.label, "scenario_sha256": scenario_hash(p.scenario),
-                 "reused": stored.reused}
-            )  # fmt: skip
+                {
+                    "point": p.index,
+                    **p.values,
+                    "folder": p.label,
+                    "scenario_sha256": scenario_hash(p.scenario),
+                    "reused": stored.reused,
+                }
+            )
             bar.update(1)
             if on_done is not None:
                 on_done(p, stored)

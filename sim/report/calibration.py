@@ -48,13 +48,18 @@ SIM = OKABE_ITO["blue"]
 FITTED, CENSORED, SHOWN = OKABE_ITO["black"], OKABE_ITO["vermillion"], OKABE_ITO["purple"]
 FAMILY_COLOURS = {"lognormal": OKABE_ITO["orange"], "gamma": OKABE_ITO["sky"], "weibull": OKABE_ITO["green"]}
 SHARES = ("share_of_admissions", "occupancy")  # measures that are fractions, shown in percent
-PARAMETER = re.compile(r"^placement_types\.(?P<type>\w+)\.(?P<what>demand\.per_year|demand\.growth|"
-                       r"demand\.seasonality\.amplitude|stay\.mean|stay\.cv|stay\.drift)$")  # fmt: skip
+PARAMETER = re.compile(
+    r"^placement_types\.(?P<type>\w+)\.(?P<what>demand\.per_year|demand\.growth|"
+    r"demand\.seasonality\.amplitude|stay\.mean|stay\.cv|stay\.drift)$"
+)
 PARAMETER_KEYS = {
-    "demand.per_year": "cal_p_per_year", "demand.growth": "cal_p_growth",
-    "demand.seasonality.amplitude": "cal_p_amplitude", "stay.mean": "cal_p_mean", "stay.cv": "cal_p_cv",
+    "demand.per_year": "cal_p_per_year",
+    "demand.growth": "cal_p_growth",
+    "demand.seasonality.amplitude": "cal_p_amplitude",
+    "stay.mean": "cal_p_mean",
+    "stay.cv": "cal_p_cv",
     "stay.drift": "cal_p_drift",
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True)
@@ -238,23 +243,37 @@ def series_figure(rows: pd.DataFrame, lab: Labels, title: str, cut: str | None) 
     if not rows.simulated_mean.notna().any():  # rows before the simulated period: the observed only
         pass
     elif len(rows) > 12:  # a series: a band
-        fig.add_trace(go.Scatter(x=x, y=rows.simulated_p95, mode="lines", line={"width": 0}, showlegend=False,
-                                 hoverinfo="skip"))  # fmt: skip
+        fig.add_trace(
+            go.Scatter(x=x, y=rows.simulated_p95, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+        )
         fig.add_trace(go.Scatter(x=x, y=rows.simulated_p05, mode="lines", line={"width": 0}, fill="tonexty",
                                  fillcolor=BAND, name=lab("cal_band"), hoverinfo="skip"))  # fmt: skip
         fig.add_trace(go.Scatter(x=x, y=rows.simulated_mean, mode="lines", line={"color": SIM, "width": 2},
                                  name=lab("cal_sim_mean"), hovertemplate=f"%{{y:{fmt}}}"))  # fmt: skip
     else:  # a few yearly figures: a bar from 5 % to 95 % at each
         up, down = rows.simulated_p95 - rows.simulated_mean, rows.simulated_mean - rows.simulated_p05
-        bars = {"type": "data", "symmetric": False, "array": np.nan_to_num(up), "arrayminus": np.nan_to_num(down),
-                "width": 6, "color": SIM}  # fmt: skip
+        bars = {
+            "type": "data",
+            "symmetric": False,
+            "array": np.nan_to_num(up),
+            "arrayminus": np.nan_to_num(down),
+            "width": 6,
+            "color": SIM,
+        }
         marker = {"color": SIM, "symbol": "line-ew-open", "size": 16, "line": {"width": 2}}
         fig.add_trace(go.Scatter(x=x, y=rows.simulated_mean, mode="markers", name=lab("cal_sim_bar"), marker=marker,
                                  error_y=bars, hovertemplate=f"%{{y:{fmt}}}"))  # fmt: skip
     if rows["surrogate"].notna().any():
-        fig.add_trace(go.Scatter(x=x, y=rows.surrogate, mode="lines", name=lab("cal_surrogate"),
-                                 line={"color": OKABE_ITO["green"], "dash": "dot"},
-                                 hovertemplate=f"%{{y:{fmt}}}"))  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=rows.surrogate,
+                mode="lines",
+                name=lab("cal_surrogate"),
+                line={"color": OKABE_ITO["green"], "dash": "dot"},
+                hovertemplate=f"%{{y:{fmt}}}",
+            )
+        )
     kinds = (
         ("cal_obs_fitted", rows.used_in_fit & ~rows.censored, {"color": FITTED, "symbol": "circle"}),
         ("cal_obs_censored", rows.censored, {"color": CENSORED, "symbol": "triangle-up"}),
@@ -266,11 +285,17 @@ def series_figure(rows: pd.DataFrame, lab: Labels, title: str, cut: str | None) 
         if sel.any():
             sub = rows[sel]
             notes = [escape(sentence(n, lab)) for n in sub.note]
-            fig.add_trace(go.Scatter(
-                x=xs[sel.to_numpy()].tolist(), y=sub.observed, mode="markers", name=lab(key),
-                marker={"size": 5 if many else 9, **marker}, customdata=notes,
-                hovertemplate=f"%{{y:{fmt}}}<br>%{{customdata}}",
-            ))  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    x=xs[sel.to_numpy()].tolist(),
+                    y=sub.observed,
+                    mode="markers",
+                    name=lab(key),
+                    marker={"size": 5 if many else 9, **marker},
+                    customdata=notes,
+                    hovertemplate=f"%{{y:{fmt}}}<br>%{{customdata}}",
+                )
+            )
     _cut_line(fig, cut, lab)
     _layout(fig, lab, title, height=400, hovermode="x unified" if many else "closest")
     fig.update_layout(legend_traceorder="normal")
@@ -288,11 +313,16 @@ def residual_figure(table: pd.DataFrame, lab: Labels, cut: str | None) -> go.Fig
     rows = rows.assign(x=_mid(rows), z=(rows.observed - rows.simulated_mean) / sd.where(sd > 0))
     fig = go.Figure()
     for (measure, ptype), g in rows.groupby(["measure", "placement_type"], sort=False):
-        fig.add_trace(go.Scatter(
-            x=g.x.dt.strftime("%Y-%m-%d").tolist(), y=g.z, mode="markers",
-            name=f"{_measure(measure, lab)}, {_type_name(ptype, lab)}", marker={"size": 5 if len(g) > 60 else 8},
-            hovertemplate="%{y:.2f}",
-        ))  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=g.x.dt.strftime("%Y-%m-%d").tolist(),
+                y=g.z,
+                mode="markers",
+                name=f"{_measure(measure, lab)}, {_type_name(ptype, lab)}",
+                marker={"size": 5 if len(g) > 60 else 8},
+                hovertemplate="%{y:.2f}",
+            )
+        )
     for y in (-1.645, 1.645):
         fig.add_hline(y=y, line={"dash": "dot", "color": "#777", "width": 1})
     _cut_line(fig, cut, lab)
@@ -319,13 +349,25 @@ def stays_figure(curves: pd.DataFrame, ptype: str, facts: dict, lab: Labels) -> 
             continue
         name = f["distribution"]
         if "mean" in f:
-            name = lab("cal_family", family=name, mean=lab.num(f["mean"], 1), cv=lab.num(f["cv"], 2),
-                       aic=lab.num(f["aic"], 1))  # fmt: skip
-        fig.add_trace(go.Scatter(x=line.days, y=line.value, mode="lines", name=name,
-                                 line={"color": FAMILY_COLOURS.get(f["distribution"], SIM)},
-                                 hovertemplate="%{x:.0f}: %{y:.1%}"))  # fmt: skip
-    title = lab("cal_t_stays", type=_type_name(ptype, lab), censored=lab.num(info.get("censored", 0), 0),
-                n=lab.num(info.get("stays", 0), 0))  # fmt: skip
+            name = lab(
+                "cal_family", family=name, mean=lab.num(f["mean"], 1), cv=lab.num(f["cv"], 2), aic=lab.num(f["aic"], 1)
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=line.days,
+                y=line.value,
+                mode="lines",
+                name=name,
+                line={"color": FAMILY_COLOURS.get(f["distribution"], SIM)},
+                hovertemplate="%{x:.0f}: %{y:.1%}",
+            )
+        )
+    title = lab(
+        "cal_t_stays",
+        type=_type_name(ptype, lab),
+        censored=lab.num(info.get("censored", 0), 0),
+        n=lab.num(info.get("stays", 0), 0),
+    )
     _layout(fig, lab, title, height=430)
     fig.update_layout(legend_y=-0.22, margin_b=100)  # below the axis title
     fig.update_xaxes(title_text=lab("cal_ax_stay_days"))
@@ -340,8 +382,15 @@ def admissions_figure(curves: pd.DataFrame, ptype: str, lab: Labels) -> go.Figur
     if not len(seen):
         return None
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=seen.month.tolist(), y=seen.value, name=lab("observed"),
-                         marker_color="rgba(86, 180, 233, 0.55)", hovertemplate="%{y:.0f}"))  # fmt: skip
+    fig.add_trace(
+        go.Bar(
+            x=seen.month.tolist(),
+            y=seen.value,
+            name=lab("observed"),
+            marker_color="rgba(86, 180, 233, 0.55)",
+            hovertemplate="%{y:.0f}",
+        )
+    )
     fig.add_trace(go.Scatter(x=glm.month.tolist(), y=glm.value, mode="lines", name=lab("cal_glm"),
                              line={"color": SIM, "width": 2}, hovertemplate="%{y:.1f}"))  # fmt: skip
     _layout(fig, lab, lab("cal_t_admissions", type=_type_name(ptype, lab)), height=380, hovermode="x unified")
@@ -365,8 +414,10 @@ def build_figures(data: CalibrationData, lab: Labels) -> dict[str, list[tuple[st
     episodes = []
     if data.curves is not None and len(data.curves):
         for ptype in pd.unique(data.curves.placement_type):
-            for key, fig in (("stays", stays_figure(data.curves, ptype, data.facts, lab)),
-                             ("admissions", admissions_figure(data.curves, ptype, lab))):  # fmt: skip
+            for key, fig in (
+                ("stays", stays_figure(data.curves, ptype, data.facts, lab)),
+                ("admissions", admissions_figure(data.curves, ptype, lab)),
+            ):
                 if fig is not None:
                     episodes.append((f"{key}-{ptype}", fig))
     return {"fit": fit, "residuals": [("residuals", residuals)] if residuals is not None else [], "episodes": episodes}
@@ -399,16 +450,19 @@ def parameters_table(parameters: pd.DataFrame, lab: Labels) -> str:
     rows = []
     for r in parameters.itertuples():
         interval = escape(lab.span(r.p05, r.p95, lambda v: _significant(v, lab)))
-        rows.append([
-            f"{escape(parameter_name(r.parameter, lab))}"
-            f'<small><code style="word-break: normal">{escape(str(r.parameter))}</code></small>',
-            escape(_significant(r.estimate, lab)),
-            escape(_significant(r.se, lab, 2)),
-            f'<span style="white-space: nowrap">{interval}</span>',
-            escape(sentence(r.method if isinstance(r.method, str) else "", lab)),
-        ])  # fmt: skip
-    head = [lab(k) for k in ("cal_col_parameter", "cal_col_estimate", "cal_col_se", "cal_col_interval",
-                             "cal_col_method")]  # fmt: skip
+        rows.append(
+            [
+                f"{escape(parameter_name(r.parameter, lab))}"
+                f'<small><code style="word-break: normal">{escape(str(r.parameter))}</code></small>',
+                escape(_significant(r.estimate, lab)),
+                escape(_significant(r.se, lab, 2)),
+                f'<span style="white-space: nowrap">{interval}</span>',
+                escape(sentence(r.method if isinstance(r.method, str) else "", lab)),
+            ]
+        )
+    head = [
+        lab(k) for k in ("cal_col_parameter", "cal_col_estimate", "cal_col_se", "cal_col_interval", "cal_col_method")
+    ]
     return _table(head, rows, {1, 2, 3}, "parameters")
 
 
@@ -425,8 +479,9 @@ def brief(data: CalibrationData, lab: Labels) -> list[str]:
     if len(rows):
         text = lab("cal_brief_inside", inside=_share(rows.inside_90.mean(), lab), rows=lab.num(len(rows), 0))
         if len(fitted):
-            text += " " + lab("cal_brief_inside_fit", inside=_share(fitted.inside_90.mean(), lab),
-                              rows=lab.num(len(fitted), 0))  # fmt: skip
+            text += " " + lab(
+                "cal_brief_inside_fit", inside=_share(fitted.inside_90.mean(), lab), rows=lab.num(len(fitted), 0)
+            )
         out.append(text)
     else:
         out.append(escape(lab("cal_brief_rows", rows=lab.num(len(rows), 0))))
@@ -435,8 +490,14 @@ def brief(data: CalibrationData, lab: Labels) -> list[str]:
         for window, key in (("test", "bt_brief_test"), ("fit", "bt_brief_fit")):
             s = data.summary.get(window) or {}
             if s.get("rows"):
-                out.append(lab(key, rows=lab.num(s["rows"], 0), error=_share(s["mean_absolute_relative_error"], lab),
-                               inside=_share(s["inside_90_share"], lab)))  # fmt: skip
+                out.append(
+                    lab(
+                        key,
+                        rows=lab.num(s["rows"], 0),
+                        error=_share(s["mean_absolute_relative_error"], lab),
+                        inside=_share(s["inside_90_share"], lab),
+                    )
+                )
             else:
                 out.append(escape(lab("bt_no_rows", window=lab(f"bt_{window}"))))
     elif math.isfinite(error):
@@ -460,8 +521,10 @@ def windows_table(summary: dict, lab: Labels) -> str:
             what = escape(f"{_measure(measure, lab)}, {_type_name(ptype, lab)}")
             error, inside = _share(m["mean_absolute_relative_error"], lab), _share(m["inside_90_share"], lab)
             rows.append([name, what, lab.num(m["rows"], 0), error, bias, inside])
-    head = [lab(k) for k in ("bt_col_window", "bt_col_measure", "bt_col_rows", "bt_col_error", "bt_col_bias",
-                             "bt_col_inside")]  # fmt: skip
+    head = [
+        lab(k)
+        for k in ("bt_col_window", "bt_col_measure", "bt_col_rows", "bt_col_error", "bt_col_bias", "bt_col_inside")
+    ]
     return _table(head, rows, {2, 3, 4, 5}, "windows")
 
 
@@ -497,8 +560,9 @@ def render(data: CalibrationData, lab: Labels) -> str:
     sections = [("headline", lab("sec_headline"), "", "".join(f"<p>{p}</p>" for p in brief(data, lab)))]
     if data.backtest:
         sections.append(("windows", lab("bt_sec_windows"), lab("bt_read_windows"), windows_table(data.summary, lab)))
-    sections.append(("parameters", lab("cal_sec_parameters"), lab("cal_read_parameters"),
-                     parameters_table(data.parameters, lab)))  # fmt: skip
+    sections.append(
+        ("parameters", lab("cal_sec_parameters"), lab("cal_read_parameters"), parameters_table(data.parameters, lab))
+    )
     notes = _notes(data, lab)
     if notes:
         items = "".join(f"<li>{escape(n)}</li>" for n in notes)
@@ -512,10 +576,11 @@ def render(data: CalibrationData, lab: Labels) -> str:
         if figs[anchor]:
             sections.append((anchor, lab(key), read, "".join(chart(k, fig, lab) for k, fig in figs[anchor])))
     body = [
-        f'<section id="{a}"><h2>{escape(t)}</h2>' + (f'<p class="read">{escape(read)}</p>' if read else "")
+        f'<section id="{a}"><h2>{escape(t)}</h2>'
+        + (f'<p class="read">{escape(read)}</p>' if read else "")
         + f"{content}</section>"
         for a, t, read, content in sections
-    ]  # fmt: skip
+    ]
     nav = "".join(f'<li><a href="#{a}">{escape(t)}</a></li>' for a, t, _, _ in sections)
     header = (
         f'<h1>{escape(title)}</h1><p class="sub">{escape(_subtitle(data, lab))}</p>'

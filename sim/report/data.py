@@ -56,18 +56,26 @@ def observed_table(occupancy, institutions: list[str], types: list[str]) -> tupl
     reporting = each.groupby("start").institution.nunique()
     complete = reporting.index[reporting == len(institutions)]
     if len(reporting) and len(complete) < len(reporting):
-        notes.append(f"the national line covers the {len(complete)} of {len(reporting)} dates on which every "
-                     f"institution of the scenario reports")  # fmt: skip
+        notes.append(
+            f"the national line covers the {len(complete)} of {len(reporting)} dates on which every "
+            f"institution of the scenario reports"
+        )
     national = each[each.start.isin(complete)].groupby("start", as_index=False)[["occupied", "places"]].sum()
     table = pd.concat([national.assign(institution="national"), each], ignore_index=True)
-    table = pd.DataFrame({
-        "date": pd.to_datetime(table["start"]).dt.strftime("%Y-%m-%d"),
-        "scope": table["institution"],
-        "occupied": table["occupied"].astype(float),
-        "places": table["places"].astype(float),
-        "period": "day" if occupancy.daily else "month",
-        "source": Path(occupancy.path).name,
-    }).sort_values(["scope", "date"], kind="stable").reset_index(drop=True)  # fmt: skip
+    table = (
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(table["start"]).dt.strftime("%Y-%m-%d"),
+                "scope": table["institution"],
+                "occupied": table["occupied"].astype(float),
+                "places": table["places"].astype(float),
+                "period": "day" if occupancy.daily else "month",
+                "source": Path(occupancy.path).name,
+            }
+        )
+        .sort_values(["scope", "date"], kind="stable")
+        .reset_index(drop=True)
+    )
     return table, notes
 
 

@@ -289,14 +289,21 @@ def sweep_metrics(
             mean, lo, hi = (r[c].to_numpy(dtype=float) for c in ("mean", "ci_low", "ci_high"))
             x = _x_values(frame, first, numeric)
             c = colour(g if len(groups) > 1 else 4)
-            meta = {"metric": spec.metric, "ptype": spec.ptype, "scale": s, "line": label,
-                    "points": frame.point.tolist()}  # fmt: skip
+            meta = {
+                "metric": spec.metric,
+                "ptype": spec.ptype,
+                "scale": s,
+                "line": label,
+                "points": frame.point.tolist(),
+            }
             common = {"x": x, "legendgroup": label or "all", "showlegend": False, "hoverinfo": "skip"}
             fig.add_trace(
-                go.Scatter(y=lo * s, mode="lines", line={"width": 0, "color": c}, meta={**meta, "stat": "ci_low"},
-                           **common),
-                row=row, col=col,
-            )  # fmt: skip
+                go.Scatter(
+                    y=lo * s, mode="lines", line={"width": 0, "color": c}, meta={**meta, "stat": "ci_low"}, **common
+                ),
+                row=row,
+                col=col,
+            )
             fig.add_trace(
                 go.Scatter(y=hi * s, mode="lines", line={"width": 0, "color": c}, fill="tonexty",
                            fillcolor=rgba(c, 0.15), meta={**meta, "stat": "ci_high"}, **common),
@@ -324,10 +331,12 @@ def sweep_metrics(
                 row=row,
                 col=col,
             )
-        fig.update_xaxes(title_text=key_title(first, names, lab), type=None if numeric else "category", row=row,
-                         col=col)  # fmt: skip
-        fig.update_yaxes(title_text=lab(spec.axis), tickformat=".0%" if spec.kind == "share" else None, row=row,
-                         col=col)  # fmt: skip
+        fig.update_xaxes(
+            title_text=key_title(first, names, lab), type=None if numeric else "category", row=row, col=col
+        )
+        fig.update_yaxes(
+            title_text=lab(spec.axis), tickformat=".0%" if spec.kind == "share" else None, row=row, col=col
+        )
     height = 140 + cells[-1][0] * 300
     _layout(fig, lab, lab("t_s_metrics", first=names[first]), height=height, hovermode="closest")
     fig.update_layout(legend={"y": -0.4 / cells[-1][0]})

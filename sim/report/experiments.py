@@ -52,14 +52,16 @@ def _spec(h: catalogue.Headline) -> Spec:
     """A headline figure of the catalogue as the experiment pages draw it (its labels resolve through it)."""
     m = h.spec
     axis = f"axis:{h.metric}:{h.placement_type}" if m.kind == "share" else f"axis:{m.unit}"
-    return Spec(f"metric:{h.metric}:{h.placement_type}", h.metric, h.placement_type, axis, m.kind, f"unit:{m.unit}",
-                m.optional)  # fmt: skip
+    return Spec(
+        f"metric:{h.metric}:{h.placement_type}", h.metric, h.placement_type, axis, m.kind, f"unit:{m.unit}", m.optional
+    )
 
 
 # the headline figures of the catalogue, in its order: drawn as charts, and the levels (context) for the tables
 HEADLINE = tuple(_spec(h) for h in catalogue.HEADLINE if not h.context)
-CONTEXT = tuple(_spec(h) for h in sorted(catalogue.HEADLINE, key=lambda h: h.metric != "places_open_mean")
-                if h.context)  # fmt: skip  # places first: the other figures follow from them
+CONTEXT = tuple(
+    _spec(h) for h in sorted(catalogue.HEADLINE, key=lambda h: h.metric != "places_open_mean") if h.context
+)  # places first: the other figures follow from them
 BRIEF = tuple(_spec(h) for h in catalogue.HEADLINE if h.brief)
 
 

@@ -495,11 +495,18 @@ def costs(summary: pd.DataFrame, lab: Labels) -> go.Figure | None:
 # (metric, axis-title key): the capacity-policy metrics of summary.csv (national, all types), in panels by unit
 POLICY_PANELS = (
     ("ax_places_mean", ("flex_places_open_mean",)),
-    ("ax_number_per_year", ("flex_openings_per_year", "emergency_admissions_per_year", "emergency_overdue_per_year",
-                            "moves_nearer_home_per_year")),
+    (
+        "ax_number_per_year",
+        (
+            "flex_openings_per_year",
+            "emergency_admissions_per_year",
+            "emergency_overdue_per_year",
+            "moves_nearer_home_per_year",
+        ),
+    ),
     ("ax_place_days_per_year", ("emergency_place_days_per_year",)),
     ("ax_days", ("emergency_days_mean", "emergency_days_max")),
-)  # fmt: skip
+)
 POLICY_METRICS = tuple(m for _, names in POLICY_PANELS for m in names)
 POLICY_UNITS = {
     "ax_places_mean": "",

@@ -516,8 +516,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "<b>{error}</b>, <b>{inside}</b> inden for det simulerede 90 %-interval.",
     ),
     "bt_brief_fit": (
-        "Before the cut ({rows} rows): mean absolute relative error {error}, {inside} inside the simulated 90 % "
-        "range.",
+        "Before the cut ({rows} rows): mean absolute relative error {error}, {inside} inside the simulated 90 % range.",
         "Før skæringsdatoen ({rows} rækker): gennemsnitlig absolut relativ fejl {error}, {inside} inden for det "
         "simulerede 90 %-interval.",
     ),

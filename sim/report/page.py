@@ -161,8 +161,9 @@ def _sentences(data: ReportData, got: Figures, lab: Labels) -> list[str]:
     queue, full, cost = "queue_length_mean:all", "days_full_share:all", "cost_per_year:all"
     out = [escape(lab("hl_based_on", **_facts(data, lab)))]
     if have(occ, places, util):
-        out.append(lab("hl_occupancy", occ=mean(occ), occ_ci=ci(occ), places=mean(places), util=mean(util),
-                       util_ci=ci(util)))  # fmt: skip
+        out.append(
+            lab("hl_occupancy", occ=mean(occ), occ_ci=ci(occ), places=mean(places), util=mean(util), util_ci=ci(util))
+        )
     if have(queue):
         out.append(lab("hl_queue", queue=mean(queue), queue_ci=ci(queue)))
     if have(wait, over1, over7):

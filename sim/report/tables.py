@@ -176,16 +176,18 @@ def _demand_table(scenario: dict, lab: Labels) -> str:
     rows = []
     for tname, t in (scenario.get("placement_types") or {}).items():
         d = t.get("demand") or {}
-        rows.append([
-            lab.ptype(tname),
-            _value(lab, t.get("priority")),
-            _value(lab, d.get("per_year")),
-            lab.pct(d.get("growth") or 0.0),
-            _seasonality(lab, d.get("seasonality")),
-            _value(lab, d.get("dispersion")),
-            lab.pct(d.get("high_security_share") or 0.0),
-            _shares(lab, d.get("regions")),
-        ])  # fmt: skip
+        rows.append(
+            [
+                lab.ptype(tname),
+                _value(lab, t.get("priority")),
+                _value(lab, d.get("per_year")),
+                lab.pct(d.get("growth") or 0.0),
+                _seasonality(lab, d.get("seasonality")),
+                _value(lab, d.get("dispersion")),
+                lab.pct(d.get("high_security_share") or 0.0),
+                _shares(lab, d.get("regions")),
+            ]
+        )
     keys = ("ptype", "sc_priority", "sc_per_year", "sc_growth", "sc_seasonality", "sc_dispersion", "sc_hs_share",
             "sc_region_shares")  # fmt: skip
     return _table([lab(k) for k in keys], rows, numeric={1, 2, 3, 5, 6})

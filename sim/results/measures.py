@@ -315,9 +315,14 @@ class Measures:
         series += [("places_open", "national")] + [("places_open", n) for n in net.institutions]
         series += [("queue", "all")] + [("queue", p) for p in net.types]
         daily = np.vstack(
-            [occ_census.sum(axis=0)[None], occ_census, open_census.sum(axis=0)[None], open_census,
-             np.array(queue_census)]
-        )  # fmt: skip
+            [
+                occ_census.sum(axis=0)[None],
+                occ_census,
+                open_census.sum(axis=0)[None],
+                open_census,
+                np.array(queue_census),
+            ]
+        )
         return series, daily.astype(np.int32)
 
     def _policy_metrics(self, w: Window, put) -> None:

@@ -46,12 +46,14 @@ UNITS: dict[str, Unit] = {
         "openings per year", "åbninger pr. år", "Openings per year (number)", "Åbninger pr. år (antal)"
     ),
     "place_days_per_year": Unit(
-        "place-days per year", "pladsdage pr. år", "Place-days per year (number)", "Pladsdage pr. år (antal)", "number",
+        "place-days per year",
+        "pladsdage pr. år",
+        "Place-days per year (number)",
+        "Pladsdage pr. år (antal)",
+        "number",
         0,
     ),
-    "days_per_year": Unit(
-        "days per year", "dage pr. år", "Days per year (number)", "Dage pr. år (antal)", "number", 0
-    ),
+    "days_per_year": Unit("days per year", "dage pr. år", "Days per year (number)", "Dage pr. år (antal)", "number", 0),
     "kr_per_year": Unit(
         "million kr per year", "mio. kr. pr. år", "Million kroner per year", "Mio. kr. pr. år", "money"
     ),
@@ -158,8 +160,13 @@ METRICS: tuple[Metric, ...] = (
        "the five costs above added up"),
 )  # fmt: skip
 CATALOGUE: dict[str, Metric] = {m.name: m for m in METRICS}
-COSTS = ("cost_occupied_per_year", "cost_idle_per_year", "cost_flexible_per_year", "cost_emergency_per_year",
-         "cost_custody_per_year")  # fmt: skip  # the parts of cost_per_year
+COSTS = (
+    "cost_occupied_per_year",
+    "cost_idle_per_year",
+    "cost_flexible_per_year",
+    "cost_emergency_per_year",
+    "cost_custody_per_year",
+)  # the parts of cost_per_year
 
 
 @dataclass(frozen=True)

@@ -1,2 +1,1 @@
-"""Replications: the worker that runs one by number, the runner (serial, processes, Dask), the run folder.
-"""
+"""Replications: the worker that runs one by number, the runner (serial, processes, Dask), the run folder."""

@@ -12,6 +12,7 @@ from typing import Any
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
+
 def atomic_write(path: Path, write: Callable[[Any], None], mode: str = "wb") -> None:
     """Write through a temporary file in the same folder, then rename: readers see old or new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -75,8 +75,13 @@ def fingerprint(path: Path) -> dict:
         summary = (out / "summary.csv").read_text(encoding="utf-8")
         reps = _frame_digest(pd.read_parquet(out / "replications.parquet"))
         ts = _frame_digest(pd.read_parquet(out / "timeseries.parquet"))
-    return {"scenario": str(path.relative_to(ROOT)), "records": records, "summary_csv": summary.splitlines(),
-            "replications_parquet": reps, "timeseries_parquet": ts}  # fmt: skip
+    return {
+        "scenario": str(path.relative_to(ROOT)),
+        "records": records,
+        "summary_csv": summary.splitlines(),
+        "replications_parquet": reps,
+        "timeseries_parquet": ts,
+    }
 
 
 def golden_file(path: Path) -> Path:

@@ -110,8 +110,9 @@ def test_waits_match_an_independent_implementation_by_distribution():
     stride = 40
 
     ours, ours_occ = [], []
-    exp = Experiment(scenario_of(pool(places=c, per_year=lam * DAYS_PER_YEAR, mean_stay=1.0, years=years,
-                                      warmup_days=warm, seed=21)))  # fmt: skip
+    exp = Experiment(
+        scenario_of(pool(places=c, per_year=lam * DAYS_PER_YEAR, mean_stay=1.0, years=years, warmup_days=warm, seed=21))
+    )
     idx = exp.layout.keys.index(("occupancy_mean", "national", "all"))
     for r in range(10):
         rec = exp.records(r)
@@ -131,8 +132,7 @@ def test_waits_match_an_independent_implementation_by_distribution():
         sim.simulate_until_max_time(end)
         records = sorted(sim.get_all_records(), key=lambda x: x.arrival_date)
         theirs.append(np.array([x.waiting_time for x in records if warm <= x.arrival_date < end - 30])[::stride])
-        busy = sum(min(x.exit_date, end) - max(x.service_start_date, warm) for x in records
-                   if x.exit_date > warm)  # fmt: skip
+        busy = sum(min(x.exit_date, end) - max(x.service_start_date, warm) for x in records if x.exit_date > warm)
         theirs_occ.append(busy / (end - warm))
 
     a, b = np.concatenate(ours), np.concatenate(theirs)
