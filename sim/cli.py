@@ -410,7 +410,7 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     """Run every combination of the varied values around a base scenario.
 
     SOURCE is a scenario (then give --vary) or a sweep file holding a 'sweep:' block with base, vary and
-    optionally set (see README). All points are checked before anything runs and share one seed. Writes
+    optionally set (see docs/experiments.md). All points are checked before anything runs and share one seed. Writes
     OUT/sweep.csv (point, one column per varied key, metric, scope, placement_type, mean, ci_low, ci_high,
     std, n), OUT/points.csv (each point's values, folder and scenario hash) and each point's outputs, as
     kapsim run writes them, in OUT/<key=value,...>/; then OUT/sweep.html (metrics across the grid, and places

@@ -3,7 +3,7 @@
 The examples are one simulated replication, so an estimate differs from the truth by its sampling error.
 Tolerance: 3.5 bootstrap standard errors per parameter. For an unbiased, normal estimate that fails with
 probability 5e-4 per comparison (under 1 % for the fifteen of a fit); the seeds are fixed, so the test is
-deterministic. Over 10 to 20 other replications of the truth (checked while writing this; see README) the
+deterministic. Over 10 to 20 other replications of the truth (checked while writing this; see docs/calibration.md) the
 episode estimates were unbiased within their standard error, and the occupancy fit's amplitude was low by
 about 0.015 (its bootstrap standard error, 0.03, is also about a third smaller than the spread across
 replications), which 3.5 standard errors still cover. Each standard error must also be small enough for

@@ -54,7 +54,7 @@ def serial(history, obs) -> np.ndarray:
     for r in range(history.horizon.replications):
         sub = exp.for_replication(r)
         rec = sub.records(r)
-        _, daily = sub.measures(rec)
+        daily = sub.measures(rec).daily
         out.append(check.measure(rec, daily, sub, obs))
     return np.vstack(out)
 

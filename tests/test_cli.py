@@ -64,8 +64,12 @@ def test_summary_has_the_documented_columns_and_metrics(short_run):
 def test_replications_and_timeseries_tables(short_run):
     out, _ = short_run
     reps = pd.read_parquet(out / "replications.parquet")
-    assert list(reps.columns) == ["replication", "metric", "scope", "placement_type", "value"]
+    assert list(reps.columns) == ["replication", "metric", "scope", "placement_type", "value", "year"]
     assert sorted(reps.replication.unique()) == list(range(8))
+    # the whole window (year empty), then each calendar year of the two: every key in each
+    window = reps[reps.year.isna()]
+    assert sorted(reps.year.dropna().unique()) == [2025, 2026]
+    assert len(reps) == 3 * len(window) and len(window) == 8 * len(pd.read_csv(out / "summary.csv"))
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert list(ts.columns) == ["date", "measure", "scope", "mean", "p05", "p25", "p50", "p75", "p95"]
     occ = ts[(ts.measure == "occupancy") & (ts.scope == "national")]
@@ -143,6 +147,7 @@ def test_a_partial_run_from_other_model_code_is_discarded_not_mixed_in(tmp_path)
     from sim.run.folder import code_fingerprint
     from sim.run.partial import PartialStore
     from sim.run.runner import run
+    from sim.run.worker import Chunk
     from sim.scenario.loading import load_scenario, scenario_hash, with_horizon
 
     s = with_horizon(load_scenario(BASELINE, ["horizon.years=1"]), replications=4)
@@ -150,7 +155,8 @@ def test_a_partial_run_from_other_model_code_is_discarded_not_mixed_in(tmp_path)
     store = PartialStore(out, scenario_hash(s))
     store.open()
     first = run(with_horizon(s, replications=2), progress=False)
-    store.save(first.reps, first.values + 1.0, np.zeros((2, len(first.layout.series), first.layout.days), np.int32))
+    daily = np.zeros((2, len(first.layout.series), first.layout.days), np.int32)
+    store.save(Chunk(first.reps, first.values + 1.0, daily, first.by_year + 1.0))
     meta = json.loads((out / ".partial" / "meta.json").read_text())
     assert meta["code_sha256"] == code_fingerprint()
     meta["code_sha256"] = "an older model"

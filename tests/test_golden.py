@@ -27,3 +27,5 @@ def test_records_and_outputs_are_the_recorded_ones(path):
     assert got["summary_csv"] == expected["summary_csv"], f"{path.name}: summary.csv differs"
     assert got["replications_parquet"] == expected["replications_parquet"], f"{path.name}: replications differ"
     assert got["timeseries_parquet"] == expected["timeseries_parquet"], f"{path.name}: daily series differ"
+    assert got["summary_by_year_csv"] == expected["summary_by_year_csv"], f"{path.name}: summary_by_year.csv differs"
+    assert got["replications_by_year"] == expected["replications_by_year"], f"{path.name}: yearly values differ"

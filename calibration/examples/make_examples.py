@@ -32,7 +32,7 @@ def simulate(truth: Path = HERE / "truth.yaml"):
     scenario = load_scenario(truth)
     exp = Experiment(scenario)
     records = exp.records(REPLICATION)
-    _, daily = exp.measures(records)
+    daily = exp.measures(records).daily
     return scenario, exp, records, daily
 
 

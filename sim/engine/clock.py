@@ -55,6 +55,23 @@ class Clock:
         first = np.datetime64(self.origin, "M").astype(int)
         return (first + np.asarray(month_index)) % 12
 
+    def calendar_years(self) -> list[tuple[int, float, float, bool]]:
+        """(year, first day, end day, partial) of every calendar year the observation window touches.
+
+        The window [warmup, end) cut at each 1 January; ``partial`` when the window holds only part of
+        the year (a start or an end that is not 1 January).
+        """
+        first = self.origin + dt.timedelta(days=self.warmup)
+        last = self.origin + dt.timedelta(days=self.end - 1)
+        out = []
+        for year in range(first.year, last.year + 1):
+            lo = max(self.warmup, self.day_of(dt.date(year, 1, 1)))
+            hi = min(self.end, self.day_of(dt.date(year + 1, 1, 1)))
+            whole = self.day_of(dt.date(year + 1, 1, 1)) - self.day_of(dt.date(year, 1, 1))
+            if hi > lo:
+                out.append((year, lo, hi, hi - lo < whole))
+        return out
+
     def years_since_start(self, t: np.ndarray | float) -> np.ndarray | float:
         """Years from the statistics start (negative during the warm-up), for growth and drift."""
         return (np.asarray(t) - self.warmup) / DAYS_PER_YEAR

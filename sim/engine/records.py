@@ -5,7 +5,7 @@ Every statistic is derived from these facts after the run; the model keeps no co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -43,6 +43,25 @@ class Records:
     moves: np.ndarray = field(default_factory=lambda: _EMPTY)
     openings: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     overdue: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
+
+    def subset(self, keep: np.ndarray) -> Records:
+        """The records of the youths ``keep`` (a boolean mask), their moves renumbered; places and openings as
+        they are (they belong to units, not youths)."""
+        index = np.flatnonzero(keep)
+        new = np.full(len(self.youths), -1, dtype=np.int64)
+        new[index] = np.arange(index.size)
+        moves = self.moves[keep[self.moves[:, 1].astype(np.int64)]] if len(self.moves) else self.moves
+        overdue = self.overdue[keep[self.overdue[:, 1].astype(np.int64)]] if len(self.overdue) else self.overdue
+        if len(moves):
+            moves = moves.copy()
+            moves[:, 1] = new[moves[:, 1].astype(np.int64)]
+        if len(overdue):
+            overdue = overdue.copy()
+            overdue[:, 1] = new[overdue[:, 1].astype(np.int64)]
+        return replace(
+            self, youths=self.youths.subset(index), admitted=self.admitted[index], unit=self.unit[index],
+            left=self.left[index], withdrawn=self.withdrawn[index], moves=moves, overdue=overdue,
+        )  # fmt: skip
 
     def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(youth, unit, start, end) of every stretch a youth spent in one unit; end is inf if still there."""

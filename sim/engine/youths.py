@@ -6,7 +6,7 @@ youths, their stays and their patience do not depend on capacity, allocation or 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -33,6 +33,10 @@ class Youths:
 
     def __len__(self) -> int:
         return self.arrival.size
+
+    def subset(self, index: np.ndarray) -> Youths:
+        """The youths at ``index`` (positions), in that order."""
+        return Youths(*(getattr(self, f.name)[index] for f in fields(self)))
 
     @classmethod
     def empty(cls) -> Youths:

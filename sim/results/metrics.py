@@ -284,9 +284,8 @@ def markdown() -> str:
     for m in METRICS:
         star = " (policy)" if m.optional else ""
         types = "yes" if m.by_type else "no"
-        lines.append(
-            f"| `{m.name}`{star} | {UNITS[m.unit].en} | {SCOPES[m.scopes]} | {types} | {m.combines} | {m.what} |"
-        )
+        unit = "kroner per year (reports show million)" if m.kind == "money" else UNITS[m.unit].en
+        lines.append(f"| `{m.name}`{star} | {unit} | {SCOPES[m.scopes]} | {types} | {m.combines} | {m.what} |")
     lines += [
         "",
         "## Headline figures",

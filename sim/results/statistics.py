@@ -31,13 +31,31 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     return mean, mean - half, mean + half, std, n
 
 
+SUMMARY_COLUMNS = ["metric", "scope", "placement_type", "mean", "ci_low", "ci_high", "std", "n"]
+
+
 def summarise(keys, values: np.ndarray) -> pd.DataFrame:
     """``summary.csv`` rows from a [replication, metric] matrix."""
     rows = []
     for j, (metric, scope, ptype) in enumerate(keys):
         mean, lo, hi, std, n = t_interval(values[:, j])
         rows.append((metric, scope, ptype, mean, lo, hi, std, n))
-    return pd.DataFrame(rows, columns=["metric", "scope", "placement_type", "mean", "ci_low", "ci_high", "std", "n"])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def summarise_by_year(keys, years, by_year: np.ndarray) -> pd.DataFrame:
+    """``summary_by_year.csv`` rows from a [replication, year, metric] array: the summary of each calendar
+    year (``years``: (year, days observed, partial) per row of the middle axis), with its days and whether
+    the window holds only part of it."""
+    frames = []
+    for k, (year, days, partial) in enumerate(years):
+        frame = summarise(keys, by_year[:, k, :])
+        frame.insert(0, "year", year)
+        frame["days"], frame["partial"] = days, partial
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["year", *SUMMARY_COLUMNS, "days", "partial"])
+    return pd.concat(frames, ignore_index=True)
 
 
 class DailyQuantiles:

@@ -38,7 +38,7 @@ def run_on_dask(
             for i, chunk in enumerate(chunks)
         ]
         for future in as_completed(futures):
-            absorb(*future.result())
+            absorb(future.result())
             future.release()
     finally:
         client.close()

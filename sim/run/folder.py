@@ -35,6 +35,7 @@ from sim.run.files import atomic_text, atomic_write
 
 # a run (kapsim run)
 SUMMARY = "summary.csv"
+SUMMARY_BY_YEAR = "summary_by_year.csv"
 REPLICATIONS = "replications.parquet"
 TIMESERIES = "timeseries.parquet"
 RESOLVED = "scenario.resolved.yaml"
@@ -43,7 +44,8 @@ OBSERVED = "observed.csv"
 REPORT = "report.html"
 PARTIAL = ".partial"
 PARTIAL_META = "meta.json"
-RUN_FILES = (SUMMARY, REPLICATIONS, TIMESERIES, RESOLVED)  # what the manifest lists; the manifest commits them
+# what the manifest lists; the manifest commits them
+RUN_FILES = (SUMMARY, SUMMARY_BY_YEAR, REPLICATIONS, TIMESERIES, RESOLVED)
 # experiments
 COMPARISON = "comparison.csv"
 COMPARISON_PAGE = "comparison.html"
@@ -96,8 +98,10 @@ def read_resolved(folder: Path) -> dict[str, Any]:
 
 
 def read_replications(folder: Path) -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray]:
-    """(keys, replication numbers, values [replication, key]) from ``replications.parquet``."""
+    """(keys, replication numbers, values [replication, key]) of the whole window, from ``replications.parquet``."""
     frame = pd.read_parquet(Path(folder) / REPLICATIONS)
+    if "year" in frame:
+        frame = frame[frame["year"].isna()]
     reps = np.sort(frame.replication.unique())
     first = frame[frame.replication == reps[0]]
     keys = tuple(zip(first.metric, first.scope, first.placement_type))
@@ -154,7 +158,7 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     """
     from sim import __version__
     from sim.engine.clock import Clock
-    from sim.results.statistics import QUANTILES, summarise
+    from sim.results.statistics import QUANTILES, summarise, summarise_by_year
     from sim.scenario.loading import resolved_yaml, scenario_hash
 
     out.mkdir(parents=True, exist_ok=True)
@@ -162,19 +166,11 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     (out / OBSERVED).unlink(missing_ok=True)  # observed data belong to the run that was given them
     layout = result.layout
     write_csv(out / SUMMARY, summarise(layout.keys, result.values), float_format="%.10g")
-
-    metric, scope, ptype = zip(*layout.keys) if layout.keys else ((), (), ())
-    n_rep, n_key = result.values.shape
-    reps_frame = pd.DataFrame(
-        {
-            "replication": np.repeat(result.reps, n_key),
-            "metric": np.tile(np.array(metric, dtype=object), n_rep),
-            "scope": np.tile(np.array(scope, dtype=object), n_rep),
-            "placement_type": np.tile(np.array(ptype, dtype=object), n_rep),
-            "value": result.values.ravel(),
-        }
-    )
+    by_year = summarise_by_year(layout.keys, layout.years, result.by_year)
+    write_csv(out / SUMMARY_BY_YEAR, by_year, float_format="%.10g")
+    reps_frame = replications_frame(layout.keys, layout.years, result.reps, result.values, result.by_year)
     atomic_write(out / REPLICATIONS, lambda fh: reps_frame.to_parquet(fh, index=False))
+    n_rep = len(result.reps)
 
     clock = Clock.from_horizon(scenario.horizon)
     dates = np.datetime64(scenario.horizon.start, "D") + np.arange(layout.days)
@@ -208,6 +204,34 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     atomic_text(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
     clear_partial(out)
     return manifest
+
+
+def replications_frame(keys, years, reps: np.ndarray, values: np.ndarray, by_year: np.ndarray) -> pd.DataFrame:
+    """``replications.parquet``: ``replication, metric, scope, placement_type, value, year``; first every
+    replication's whole-window values (year empty), then each calendar year's. Names are categorical: a
+    thousand replications of ten years are millions of rows."""
+    n_rep, n_key = values.shape
+    n_year = len(years)
+    blocks = 1 + n_year
+    key_index = np.tile(np.arange(n_key), n_rep * blocks)
+    year_of_block = np.array([-1] + [y for y, _, _ in years], dtype=np.int64)
+    # rows: block 0 (the window) for every replication, then block 1 for every replication, ...
+    cube = np.concatenate([values[None], np.moveaxis(by_year, 1, 0)]) if n_year else values[None]
+    names = [list(dict.fromkeys(k[i] for k in keys)) for i in range(3)]
+    codes = [np.array([names[i].index(k[i]) for k in keys], dtype=np.int32) for i in range(3)]
+    year = pd.array(np.repeat(year_of_block, n_rep * n_key), dtype="Int64")
+    year[: n_rep * n_key] = pd.NA
+    return pd.DataFrame(
+        {
+            "replication": np.tile(np.repeat(reps, n_key), blocks),
+            **{
+                col: pd.Categorical.from_codes(codes[i][key_index], categories=names[i])
+                for i, col in enumerate(("metric", "scope", "placement_type"))
+            },
+            "value": cube.reshape(-1),
+            "year": year,
+        }
+    )
 
 
 def clear_partial(out: Path) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.run.files import atomic_text, atomic_write
 from sim.run.folder import PARTIAL, PARTIAL_META, clear_partial, code_fingerprint
+from sim.run.worker import Chunk
 
 
 class PartialStore:
@@ -40,19 +41,20 @@ class PartialStore:
         if not meta.exists():
             atomic_text(meta, json.dumps(mine))
 
-    def save(self, reps: np.ndarray, values: np.ndarray, daily: np.ndarray, extra: np.ndarray | None = None) -> None:
-        """Save a chunk as .npz (and a probe's values, if any); the daily counts as int16 when they fit,
+    def save(self, chunk: Chunk) -> None:
+        """Save a chunk as .npz (with a probe's values, if any); the daily counts as int16 when they fit,
         deflated at level 1.
 
         Level 1 compresses these mostly-repeating counts as well as the default level at a tenth of the
         time, which matters because the saving process competes with the workers for the cores.
         """
-        name = f"chunk-{int(reps[0]):06d}-{int(reps[-1]):06d}.npz"
+        name = f"chunk-{int(chunk.reps[0]):06d}-{int(chunk.reps[-1]):06d}.npz"
+        daily = chunk.daily
         if daily.size and daily.max() < np.iinfo(np.int16).max:
             daily = daily.astype(np.int16)
-        arrays = [("reps", reps), ("values", values), ("daily", daily)]
-        if extra is not None:
-            arrays.append(("extra", extra))
+        arrays = [("reps", chunk.reps), ("values", chunk.values), ("daily", daily), ("by_year", chunk.by_year)]
+        if chunk.extra is not None:
+            arrays.append(("extra", chunk.extra))
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             for key, array in arrays:
@@ -61,15 +63,18 @@ class PartialStore:
         atomic_write(self.dir / name, lambda fh: fh.write(buf.getvalue()))
 
     def chunks(self):
-        """Yield (reps, values, daily, extra or None) of every saved chunk; unreadable files are dropped."""
+        """Yield every saved :class:`~sim.run.worker.Chunk`; unreadable files are dropped (run again)."""
         if not self.dir.is_dir():
             return
         for f in sorted(self.dir.glob("chunk-*.npz")):
             try:
                 with np.load(f) as z:
-                    yield z["reps"], z["values"], z["daily"], (z["extra"] if "extra" in z.files else None)
+                    extra = z["extra"] if "extra" in z.files else None
+                    chunk = Chunk(z["reps"], z["values"], z["daily"].astype(np.int32), z["by_year"], extra)
             except Exception:  # a file we cannot read is as good as not finished: recompute it
                 f.unlink(missing_ok=True)
+                continue
+            yield chunk
 
     def remove(self) -> None:
         clear_partial(self.dir.parent)

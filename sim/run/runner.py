@@ -22,7 +22,7 @@ from sim.results.measures import Layout
 from sim.results.statistics import DailyQuantiles
 from sim.run.partial import PartialStore
 from sim.run.progress import progress_bar
-from sim.run.worker import Experiment, Probe, run_chunk
+from sim.run.worker import Chunk, Experiment, Probe, run_chunk
 from sim.scenario.loading import scenario_hash
 from sim.scenario.schema import Scenario
 
@@ -39,6 +39,7 @@ class RunResult:
     daily: DailyQuantiles
     wall_seconds: float
     resumed: int  # replications taken from an earlier, interrupted run
+    by_year: np.ndarray | None = None  # [replication, year, metric] (Layout.years), rows in ``reps`` order
     extra: np.ndarray | None = None  # [replication, probe value], rows in ``reps`` order, with a probe
 
 
@@ -75,36 +76,38 @@ def run(
     layout = Experiment(scenario).layout
     daily = DailyQuantiles(len(layout.series), layout.days)
     values: dict[int, np.ndarray] = {}
+    by_year: dict[int, np.ndarray] = {}
     extra: dict[int, np.ndarray] = {}
+
+    def keep(chunk: Chunk) -> None:
+        for k, r in enumerate(chunk.reps.tolist()):
+            values[r] = chunk.values[k]
+            by_year[r] = chunk.by_year[k]
+            daily.add(chunk.daily[k])
+            if chunk.extra is not None:
+                extra[r] = chunk.extra[k]
+
     store = PartialStore(out, store_key(scenario, probe)) if out is not None else None
     if store is not None:
         store.open()
-        for reps, vals, days, more in store.chunks():
-            for k, (r, v, d) in enumerate(zip(reps.tolist(), vals, days)):
-                if r < n and r not in values and (probe is None or more is not None):
-                    values[r] = v
-                    daily.add(d)
-                    if probe is not None:
-                        extra[r] = more[k]
+        for chunk in store.chunks():
+            rows = [k for k, r in enumerate(chunk.reps.tolist()) if r < n and r not in values]
+            if rows and (probe is None or chunk.extra is not None):
+                keep(chunk.take(rows))
     resumed = len(values)
     todo = [r for r in range(n) if r not in values]
     size = chunk_size or max(1, min(25, math.ceil(len(todo) / (max(workers, 1) * 8)) if todo else 1))
     bar = progress_bar(n, "replications", "rep", progress, initial=resumed)
 
-    def absorb(reps: np.ndarray, vals: np.ndarray, days: np.ndarray, more: np.ndarray | None) -> None:
-        fresh = [k for k, r in enumerate(reps.tolist()) if r not in values]  # a retried task counts once
+    def absorb(chunk: Chunk) -> None:
+        fresh = [k for k, r in enumerate(chunk.reps.tolist()) if r not in values]  # a retried task counts once
         if not fresh:
             return
-        reps, vals, days = reps[fresh], vals[fresh], days[fresh]
-        more = more[fresh] if more is not None else None
+        chunk = chunk.take(fresh)
         if store is not None:
-            store.save(reps, vals, days, more)
-        for k, (r, v, d) in enumerate(zip(reps.tolist(), vals, days)):
-            values[r] = v
-            daily.add(d)
-            if more is not None:
-                extra[r] = more[k]
-        bar.update(len(reps))
+            store.save(chunk)
+        keep(chunk)
+        bar.update(len(chunk.reps))
 
     payload = scenario.model_dump_json()
     try:
@@ -113,8 +116,8 @@ def run(
 
             run_on_dask(payload, chunks_of(todo, size), workers, scheduler, absorb, probe)
         elif workers <= 1:
-            for chunk in chunks_of(todo, size):
-                absorb(*run_chunk(payload, chunk, probe))
+            for reps in chunks_of(todo, size):
+                absorb(run_chunk(payload, reps, probe))
         else:
             _run_parallel(payload, chunks_of(todo, size), workers, absorb, probe)
     except KeyboardInterrupt:
@@ -123,10 +126,11 @@ def run(
     bar.close()
     reps = np.array(sorted(values))
     matrix = np.vstack([values[r] for r in reps]) if len(reps) else np.empty((0, len(layout.keys)))
+    years = np.stack([by_year[r] for r in reps]) if len(reps) else np.empty((0, len(layout.years), len(layout.keys)))
     more = None
     if probe is not None:
         more = np.vstack([extra[r] for r in reps]) if len(reps) else np.empty((0, probe.width))
-    return RunResult(layout, reps, matrix, daily, time.perf_counter() - started, resumed, more)
+    return RunResult(layout, reps, matrix, daily, time.perf_counter() - started, resumed, years, more)
 
 
 def _run_parallel(payload: str, chunks: Iterable[list[int]], workers: int, absorb, probe: Probe | None) -> None:
@@ -141,7 +145,7 @@ def _run_parallel(payload: str, chunks: Iterable[list[int]], workers: int, absor
                 pending.add(pool.submit(run_chunk, payload, queue.pop(0), probe))
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
-                absorb(*f.result())
+                absorb(f.result())
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise

@@ -9,6 +9,7 @@ partial store and Dask.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
 
@@ -20,7 +21,7 @@ from sim.engine.model import Model
 from sim.engine.network import Network, compile_network
 from sim.engine.records import Records
 from sim.engine.youths import draw_youths
-from sim.results.measures import Layout, Measures
+from sim.results.measures import Layout, Measured, Measures
 from sim.scenario.schema import Scenario
 
 
@@ -84,17 +85,17 @@ class Experiment:
             return run_reference(self.network, youths, self.clock.end)
         return Model(self.network, youths, self.clock.end, self.allocation).run()
 
-    def replicate(self, replication: int) -> tuple[np.ndarray, np.ndarray]:
-        """(metric vector, daily [series, day] int32 array) of one replication."""
+    def replicate(self, replication: int) -> Measured:
+        """The metrics, daily series and metrics by year of one replication."""
         exp = self.for_replication(replication)
         return exp.measures(exp.records(replication))
 
-    def probe(self, replication: int, probe: Probe) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(metric vector, daily series, the probe's values) of one replication."""
+    def probe(self, replication: int, probe: Probe) -> tuple[Measured, np.ndarray]:
+        """What :meth:`replicate` gives, and the probe's values, of one replication."""
         exp = self.for_replication(replication)
         records = exp.records(replication)
-        values, daily = exp.measures(records)
-        return values, daily, np.asarray(probe(records, daily, exp), dtype=float)
+        measured = exp.measures(records)
+        return measured, np.asarray(probe(records, measured.daily, exp), dtype=float)
 
 
 _EXPERIMENTS: dict[str, Experiment] = {}
@@ -109,14 +110,28 @@ def _experiment(scenario_json: str) -> Experiment:
     return exp
 
 
-def run_chunk(
-    scenario_json: str, reps: list[int], probe: Probe | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Run the given replications: (reps, values [n, metric], daily [n, series, day] int32, probe values
-    [n, probe.width] or None)."""
+@dataclass
+class Chunk:
+    """Some replications' results, as a worker sends them back and the partial store keeps them."""
+
+    reps: np.ndarray  # replication numbers
+    values: np.ndarray  # [n, key]
+    daily: np.ndarray  # [n, series, day] int32
+    by_year: np.ndarray  # [n, year, key]
+    extra: np.ndarray | None = None  # [n, probe.width] with a probe
+
+    def take(self, rows: list[int]) -> Chunk:
+        extra = self.extra[rows] if self.extra is not None else None
+        return Chunk(self.reps[rows], self.values[rows], self.daily[rows], self.by_year[rows], extra)
+
+
+def run_chunk(scenario_json: str, reps: list[int], probe: Probe | None = None) -> Chunk:
+    """Run the given replications (and the probe in each, if given)."""
     exp = _experiment(scenario_json)
     if probe is None:
-        values, daily = zip(*(exp.replicate(r) for r in reps))
-        return np.asarray(reps), np.vstack(values), np.stack(daily), None
-    values, daily, extra = zip(*(exp.probe(r, probe) for r in reps))
-    return np.asarray(reps), np.vstack(values), np.stack(daily), np.vstack(extra)
+        measured, extra = [exp.replicate(r) for r in reps], None
+    else:
+        measured, more = zip(*(exp.probe(r, probe) for r in reps))
+        extra = np.vstack(more)
+    values, daily, by_year = (np.stack(x) for x in zip(*measured))
+    return Chunk(np.asarray(reps), values, daily, by_year, extra)

@@ -73,7 +73,11 @@ def fingerprint(path: Path) -> dict:
         result = run(scenario, out, workers=1, progress=False)
         write_run(out, scenario, result, "golden", 0.0)
         summary = (out / "summary.csv").read_text(encoding="utf-8")
-        reps = _frame_digest(pd.read_parquet(out / "replications.parquet"))
+        by_year = (out / "summary_by_year.csv").read_text(encoding="utf-8")
+        frame = pd.read_parquet(out / "replications.parquet")
+        window = frame[frame["year"].isna()].drop(columns="year").reset_index(drop=True)
+        reps = _frame_digest(window)
+        reps_by_year = _frame_digest(frame[frame["year"].notna()].reset_index(drop=True))
         ts = _frame_digest(pd.read_parquet(out / "timeseries.parquet"))
     return {
         "scenario": str(path.relative_to(ROOT)),
@@ -81,6 +85,8 @@ def fingerprint(path: Path) -> dict:
         "summary_csv": summary.splitlines(),
         "replications_parquet": reps,
         "timeseries_parquet": ts,
+        "summary_by_year_csv": hashlib.sha256(by_year.encode()).hexdigest(),
+        "replications_by_year": reps_by_year,
     }
 
 

@@ -47,7 +47,7 @@ def test_withdrawal_matches_birth_death_chain(rho, years):
     p_wait, p_abandon, lq = [], [], []
     for r in range(REPS):
         rec = exp.records(r)
-        values, _ = exp.measures(rec)
+        values = exp.measures(rec).values
         a = rec.youths.arrival
         judged = (a >= W) & (a < E - 20)
         left_list = np.where(np.isnan(rec.admitted), rec.withdrawn, rec.admitted)

@@ -37,7 +37,7 @@ def _runs(c: int, rho: float, years: float):
     out = {"p_wait": [], "wq": [], "lq": [], "p_wait_over_1": []}
     for r in range(REPS):
         rec = exp.records(r)
-        values, _ = exp.measures(rec)
+        values = exp.measures(rec).values
         a = rec.youths.arrival
         inside = (a >= W) & (a < E)
         # waited: admitted later than arrival (1e-9 days absorbs float rounding of the arrival timeout),
