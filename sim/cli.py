@@ -342,6 +342,13 @@ def _refused(exc: ScenarioError) -> click.ClickException:
     return click.ClickException("refused:\n" + "\n".join(f"  {p}" for p in exc.problems))
 
 
+def pd_read(path: Path):
+    """A CSV kapsim wrote (empty cells as NaN, names such as 'NA' kept)."""
+    import pandas as pd
+
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
 def _command_line() -> str:
     return "kapsim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
@@ -350,16 +357,18 @@ def _command_line() -> str:
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_experiment_options("outputs/compare-FIRST")
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language.")
-def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, scheduler, lang) -> None:
+@click.option("--by-year", is_flag=True, help="Also print the brief headline figures for each calendar year.")
+def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, scheduler, lang, by_year) -> None:
     """Run scenarios with common random numbers and compare each with the first.
 
     Every scenario runs with one seed (--seed, else the first scenario's) and the same replication numbers,
     so all see the same youths. Writes OUT/comparison.csv: per scenario, metric, scope and placement type
     the mean with its 95 % CI and n, the paired difference to the first scenario with its own CI
     (diff_mean, diff_ci_low, diff_ci_high, diff_n) and the unpaired CI half-width for reference
-    (unpaired_half_width); and each scenario's outputs, as kapsim run writes them, in OUT/NAME/; then
-    OUT/comparison.html (metrics side by side, paired differences, occupancy over time). A rerun reuses
-    finished scenarios and resumes an interrupted one.
+    (unpaired_half_width); OUT/comparison_by_year.csv, the same for each calendar year (a year column first,
+    differences paired within the year; --by-year prints them); and each scenario's outputs, as kapsim run
+    writes them, in OUT/NAME/; then OUT/comparison.html (metrics side by side, paired differences, occupancy
+    over time). A rerun reuses finished scenarios and resumes an interrupted one.
     """
     from sim.experiments.compare import headline, prepare, run_comparison
 
@@ -393,6 +402,12 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     )
     for line in headline(table):
         click.echo(line)
+    if by_year:
+        from sim.results.summaries import comparison_by_year_lines
+        from sim.run.folder import COMPARISON_BY_YEAR
+
+        for line in comparison_by_year_lines(pd_read(folder / COMPARISON_BY_YEAR)):
+            click.echo(line)
     _write_report(folder, lang, "comparison.html")
 
 
@@ -406,13 +421,15 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
 )
 @_experiment_options("outputs/sweep-NAME")
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language.")
-def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor, scheduler, lang) -> None:
+@click.option("--by-year", is_flag=True, help="Also print each point's brief headline figures per calendar year.")
+def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor, scheduler, lang, by_year) -> None:
     """Run every combination of the varied values around a base scenario.
 
     SOURCE is a scenario (then give --vary) or a sweep file holding a 'sweep:' block with base, vary and
     optionally set (see docs/experiments.md). All points are checked before anything runs and share one seed. Writes
     OUT/sweep.csv (point, one column per varied key, metric, scope, placement_type, mean, ci_low, ci_high,
-    std, n), OUT/points.csv (each point's values, folder and scenario hash) and each point's outputs, as
+    std, n), OUT/sweep_by_year.csv (the same with a year column, for each calendar year; --by-year prints
+    them), OUT/points.csv (each point's values, folder and scenario hash) and each point's outputs, as
     kapsim run writes them, in OUT/<key=value,...>/; then OUT/sweep.html (metrics across the grid, and places
     and cost against the waits of remanded youths). An interrupted sweep resumes without recomputing finished
     points.
@@ -437,6 +454,15 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     )
     for line in headline(table, points):
         click.echo(line)
+    if by_year:
+        from sim.results.summaries import by_year_lines
+        from sim.run.folder import SWEEP_BY_YEAR
+
+        yearly = pd_read(folder / SWEEP_BY_YEAR)
+        for p in points:
+            click.echo("  " + p.label.replace(",", ", "))
+            for line in by_year_lines(yearly[yearly.point == p.index]):
+                click.echo(line)
     _write_report(folder, lang, "sweep.html")
 
 

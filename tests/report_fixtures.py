@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.helpers import BASELINE, ROOT
 
-AGGREGATED = ("summary.csv", "timeseries.parquet", "scenario.resolved.yaml", "manifest.json")
+AGGREGATED = ("summary.csv", "summary_by_year.csv", "timeseries.parquet", "scenario.resolved.yaml", "manifest.json")
 TINY = ["--set", "horizon.years=1", "--set", "horizon.warmup_days=60"]
 
 

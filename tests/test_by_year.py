@@ -98,3 +98,63 @@ def test_run_writes_summary_by_year(tmp_path):
     row = by_year[(by_year.year == 2026) & (by_year.metric == "occupancy_mean") & (by_year.scope == "national")]
     row = row[row.placement_type == "all"].iloc[0]
     assert yearly.xs(("occupancy_mean", "national", "all"), level=[1, 2, 3]).mean() == pytest.approx(row["mean"])
+
+
+def test_report_draws_the_headline_figures_per_year_in_both_languages(tmp_path):
+    from sim.report import write_report
+    from sim.report.data import load
+    from sim.report.labels import Labels
+    from sim.report.yearly import by_year_figure, figures_shown
+
+    out = tmp_path / "run"
+    args = ["run", str(BASELINE), "-n", "4", "--out", str(out), "-q", "--set", "horizon.years=3"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    data = load(out)
+    fig = by_year_figure(data.by_year, Labels("en"))
+    specs = figures_shown(data.by_year)
+    assert len(fig.data) == len(specs) >= 8
+    for trace, h in zip(fig.data, specs):
+        rows = data.by_year[(data.by_year.metric == h.metric) & (data.by_year.scope == "national")]
+        rows = rows[rows.placement_type == h.placement_type].sort_values("year")
+        np.testing.assert_allclose(np.asarray(trace.y, dtype=float), rows["mean"] * trace.meta["scale"])
+        assert list(trace.x) == [2025, 2026, 2027, 2028]
+    # three years from 1 January 2025 are 1,096 days: 2028 is a partial year of one day, drawn open
+    assert list(fig.data[0].marker.symbol) == ["circle", "circle", "circle", "circle-open"]
+    for lang, words in (
+        ("en", ("Year by year", "Key figures by year", "2027")),
+        ("da", ("År for år", "Nøgletal år for år")),
+    ):
+        html = write_report(out, lang).read_text(encoding="utf-8")
+        assert 'id="years"' in html and 'id="chart-years"' in html
+        assert all(w in html for w in words), lang
+        assert "2028*" in html  # the partial year is starred in the table
+
+
+def test_compare_and_sweep_write_their_year_views(tmp_path):
+    extra = ROOT / "scenarios" / "extra-places.yaml"
+    short = ["-n", "4", "-q", "--set", "horizon.years=2"]
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(main, ["compare", str(BASELINE), str(extra), "-o", str(out), "--by-year", *short])
+    assert result.exit_code == 0, result.output
+    assert "Remanded youths waiting > 1 day, by year" in result.output and "2026" in result.output
+    table = pd.read_csv(out / "comparison_by_year.csv")
+    assert list(table.columns[:2]) == ["year", "scenario"] and sorted(table.year.unique()) == [2025, 2026]
+    # the paired difference in a year is the mean of the replications' differences in that year
+    key = ("p_wait_over_1_day", "national", "remand")
+    row = table[(table.year == 2026) & (table.scenario == "extra-places")]
+    row = row[(row.metric == key[0]) & (row.scope == key[1]) & (row.placement_type == key[2])].iloc[0]
+
+    def values(name):
+        reps = pd.read_parquet(out / name / "replications.parquet")
+        reps = reps[(reps.year == 2026) & (reps.metric == key[0]) & (reps.scope == key[1])]
+        return reps[reps.placement_type == key[2]].sort_values("replication").value.to_numpy()
+
+    # comparison_by_year.csv keeps six significant digits
+    assert row.diff_mean == pytest.approx(np.mean(values("extra-places") - values("baseline")), rel=1e-5)
+    out = tmp_path / "sweep"
+    args = ["sweep", str(BASELINE), "--vary", "institutions.Egely.places=19:21:2", "-o", str(out), "--by-year"]
+    result = CliRunner().invoke(main, [*args, *short])
+    assert result.exit_code == 0, result.output
+    yearly = pd.read_csv(out / "sweep_by_year.csv")
+    assert {"point", "institutions.Egely.places", "year", "days", "partial"} <= set(yearly.columns)
+    assert len(yearly) == 2 * 2 * len(pd.read_csv(out / "sweep.csv")) / 2

@@ -22,6 +22,7 @@ CHARTS = {
     "chart-admissions": 3,
     "chart-out_of_region": 1,
     "chart-costs": 1,
+    "chart-years": 9,  # one panel per headline figure but the levels (places, occupancy)
 }
 VISIBLE = """id => document.getElementById(id)._fullData
     .filter(t => t.visible === true).map(t => t.meta.scope + ':' + t.meta.stat)"""

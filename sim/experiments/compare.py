@@ -13,17 +13,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.engine.clock import Clock
 from sim.results.statistics import t_interval
 from sim.results.summaries import comparison_lines
 from sim.run.files import safe_child
-from sim.run.folder import COMPARISON, write_csv
+from sim.run.folder import COMPARISON, COMPARISON_BY_YEAR, write_csv
 from sim.run.stored import Stored, obtain
 from sim.scenario import overrides
 from sim.scenario.loading import ScenarioError, with_horizon
@@ -117,7 +118,8 @@ def run_comparison(
     executor: str = "processes",
     scheduler: str | None = None,
 ) -> pd.DataFrame:
-    """Run (or reuse) every scenario into ``out/NAME/`` and write ``out/comparison.csv``; returns the table."""
+    """Run (or reuse) every scenario into ``out/NAME/``; write ``out/comparison.csv`` and, for every calendar
+    year all scenarios cover, ``out/comparison_by_year.csv``; returns the whole-window table."""
     results = []
     for entry in entries:
         stored = obtain(entry.scenario, safe_child(out, entry.name), command, workers, progress, executor, scheduler)
@@ -126,7 +128,31 @@ def run_comparison(
             on_done(entry, stored)
     table = comparison(results, level)
     write_csv(out / COMPARISON, table)
+    write_csv(out / COMPARISON_BY_YEAR, comparison_by_year(results, level))
     return table
+
+
+def comparison_by_year(results: Sequence[tuple[str, Stored]], level: float = 0.95) -> pd.DataFrame:
+    """``comparison_by_year.csv``: the rows of :func:`comparison` for each calendar year that every scenario
+    covers (a ``year`` column first, the first scenario's ``days`` and ``partial`` last), paired by
+    replication within the year."""
+    common = set(results[0][1].years)
+    for _, stored in results[1:]:
+        common &= set(stored.years)
+    calendar = {y: (int(round(hi - lo)), partial) for y, lo, hi, partial in
+                Clock.from_horizon(results[0][1].scenario.horizon).calendar_years()}  # fmt: skip
+    frames = []
+    for year in sorted(common):
+        in_year = [(name, _year_of(stored, year)) for name, stored in results]
+        frame = comparison(in_year, level)
+        frame.insert(0, "year", year)
+        frame["days"], frame["partial"] = calendar.get(year, (np.nan, True))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["year", *COLUMNS])
+
+
+def _year_of(stored: Stored, year: int) -> Stored:
+    return replace(stored, values=stored.by_year[:, stored.years.index(year), :])
 
 
 def comparison(results: Sequence[tuple[str, Stored]], level: float = 0.95) -> pd.DataFrame:

@@ -34,10 +34,11 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from sim.results.statistics import summarise
+from sim.engine.clock import Clock
+from sim.results.statistics import summarise, summarise_by_year
 from sim.results.summaries import brief_line
 from sim.run.files import safe_child
-from sim.run.folder import POINTS, SWEEP, write_csv
+from sim.run.folder import POINTS, SWEEP, SWEEP_BY_YEAR, write_csv
 from sim.run.progress import progress_bar
 from sim.run.stored import Stored, obtain
 from sim.scenario import overrides, paths
@@ -274,17 +275,19 @@ def run_sweep(
     executor: str = "processes",
     scheduler: str | None = None,
 ) -> pd.DataFrame:
-    """Run (or reuse) every point into ``out/LABEL/``; write ``out/sweep.csv`` and ``out/points.csv``."""
+    """Run (or reuse) every point into ``out/LABEL/``; write ``out/sweep.csv``, ``out/sweep_by_year.csv`` (the
+    same for each calendar year) and ``out/points.csv``."""
     bar = progress_bar(len(points), "points", "point", progress)
-    frames, index_rows = [], []
+    frames, yearly, index_rows = [], [], []
     try:
         for p in points:
             stored = obtain(p.scenario, safe_child(out, p.label), command, workers, progress, executor, scheduler)
-            summary = summarise(stored.keys, stored.values)
-            for k, key in enumerate(axes):
-                summary.insert(k, key, [p.values[key]] * len(summary))
-            summary.insert(0, "point", p.index)
-            frames.append(summary)
+            frames.append(_point_rows(p, axes, summarise(stored.keys, stored.values)))
+            if stored.by_year is not None:
+                calendar = {y: (int(round(hi - lo)), partial) for y, lo, hi, partial in
+                            Clock.from_horizon(p.scenario.horizon).calendar_years()}  # fmt: skip
+                years = [(y, *calendar.get(y, (0, True))) for y in stored.years]
+                yearly.append(_point_rows(p, axes, summarise_by_year(stored.keys, years, stored.by_year)))
             index_rows.append(
                 {
                     "point": p.index,
@@ -302,8 +305,20 @@ def run_sweep(
     table = pd.concat(frames, ignore_index=True)
     table = table[["point", *axes, *SWEEP_COLUMNS[1:]]]
     write_csv(out / SWEEP, table)
+    columns = ["point", *axes, "year", *SWEEP_COLUMNS[1:], "days", "partial"]
+    by_year = pd.concat(yearly, ignore_index=True)[columns] if yearly else pd.DataFrame(columns=columns)
+    write_csv(out / SWEEP_BY_YEAR, by_year)
     write_csv(out / POINTS, pd.DataFrame(index_rows), float_format=None)
     return table
+
+
+def _point_rows(p: Point, axes: dict[str, list[Any]], summary: pd.DataFrame) -> pd.DataFrame:
+    """A point's summary rows with its number and its values of the varied keys in front."""
+    summary = summary.copy()
+    for k, key in enumerate(axes):
+        summary.insert(k, key, [p.values[key]] * len(summary))
+    summary.insert(0, "point", p.index)
+    return summary
 
 
 def headline(table: pd.DataFrame, points: Sequence[Point]) -> list[str]:

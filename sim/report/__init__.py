@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.report.labels import LANGS, Labels
+from sim.run import folder
 
 __all__ = [
     "LANGS",
@@ -42,7 +43,7 @@ def write_report(out_dir: Path, lang: str = "en") -> Path:
     from sim.report.data import load
     from sim.report.page import render
 
-    return _write(out_dir, "report.html", load, render, lang)
+    return _write(out_dir, folder.REPORT, load, render, lang)
 
 
 def write_comparison_report(out_dir: Path, lang: str = "en") -> Path:
@@ -50,7 +51,7 @@ def write_comparison_report(out_dir: Path, lang: str = "en") -> Path:
     from sim.report.experiment_pages import render_comparison
     from sim.report.experiments import load_comparison
 
-    return _write(out_dir, "comparison.html", load_comparison, render_comparison, lang)
+    return _write(out_dir, folder.COMPARISON_PAGE, load_comparison, render_comparison, lang)
 
 
 def write_sweep_report(out_dir: Path, lang: str = "en") -> Path:
@@ -58,7 +59,7 @@ def write_sweep_report(out_dir: Path, lang: str = "en") -> Path:
     from sim.report.experiment_pages import render_sweep
     from sim.report.experiments import load_sweep
 
-    return _write(out_dir, "sweep.html", load_sweep, render_sweep, lang)
+    return _write(out_dir, folder.SWEEP_PAGE, load_sweep, render_sweep, lang)
 
 
 def write_calibration_report(out_dir: Path, lang: str = "en") -> Path:
@@ -86,9 +87,9 @@ def write_any(out_dir: Path, lang: str = "en") -> Path:
     from sim.run.folder import BACKTEST_PAGE, CALIBRATION_PAGE
 
     out_dir = Path(out_dir)
-    if (out_dir / "comparison.csv").is_file():
+    if (out_dir / folder.COMPARISON).is_file():
         return write_comparison_report(out_dir, lang)
-    if (out_dir / "sweep.csv").is_file():
+    if (out_dir / folder.SWEEP).is_file():
         return write_sweep_report(out_dir, lang)
     page = page_of(out_dir)
     if page == CALIBRATION_PAGE:

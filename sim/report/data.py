@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-FILES = ("summary.csv", "timeseries.parquet", "scenario.resolved.yaml", "manifest.json")
-OBSERVED = "observed.csv"
+from sim.run import folder
+
+FILES = (folder.SUMMARY, folder.TIMESERIES, folder.RESOLVED, folder.MANIFEST)
+OBSERVED = folder.OBSERVED
 OBSERVED_COLUMNS = ["date", "scope", "occupied", "places", "period", "source"]
 
 
@@ -26,6 +28,7 @@ class ReportData:
     scenario: dict = field(default_factory=dict)
     manifest: dict = field(default_factory=dict)
     observed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBSERVED_COLUMNS))
+    by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # summary_by_year.csv (empty for older runs)
 
 
 def observed_table(occupancy, institutions: list[str], types: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -87,7 +90,7 @@ def write_observed(out_dir: Path, occupancy) -> list[str]:
     out_dir = Path(out_dir)
     scenario = yaml.safe_load((out_dir / "scenario.resolved.yaml").read_text(encoding="utf-8"))
     table, notes = observed_table(occupancy, list(scenario["institutions"]), list(scenario["placement_types"]))
-    dates = pd.read_parquet(out_dir / "timeseries.parquet", columns=["date"])["date"]
+    dates = pd.read_parquet(out_dir / folder.TIMESERIES, columns=["date"])["date"]
     if len(dates):
         first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
         start = pd.to_datetime(table.date)
@@ -104,13 +107,13 @@ def load(out_dir: Path) -> ReportData:
     missing = [name for name in FILES[:2] if not (out_dir / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{out_dir} is not a kapsim output folder: {', '.join(missing)} missing")
-    summary = pd.read_csv(out_dir / "summary.csv", keep_default_na=False, na_values=[""])
-    ts = pd.read_parquet(out_dir / "timeseries.parquet")
+    summary = folder.read_summary(out_dir)
+    ts = pd.read_parquet(out_dir / folder.TIMESERIES)
     if len(ts):
         ts["date"] = pd.to_datetime(ts["date"])
-    scenario_file = out_dir / "scenario.resolved.yaml"
+    scenario_file = out_dir / folder.RESOLVED
     scenario = yaml.safe_load(scenario_file.read_text(encoding="utf-8")) if scenario_file.is_file() else {}
-    manifest_file = out_dir / "manifest.json"
+    manifest_file = out_dir / folder.MANIFEST
     manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
     observed_file = out_dir / OBSERVED
     if observed_file.is_file():
@@ -118,7 +121,11 @@ def load(out_dir: Path) -> ReportData:
         observed["date"] = pd.to_datetime(observed["date"])
     else:
         observed = pd.DataFrame(columns=OBSERVED_COLUMNS)
-    return ReportData(summary, ts, scenario or {}, manifest, observed)
+    by_year_file = out_dir / folder.SUMMARY_BY_YEAR
+    by_year = pd.read_csv(by_year_file, keep_default_na=False, na_values=[""]) if by_year_file.is_file() else None
+    return ReportData(
+        summary, ts, scenario or {}, manifest, observed, by_year if by_year is not None else pd.DataFrame()
+    )
 
 
 def metric(summary: pd.DataFrame, name: str, scope: str = "national", ptype: str = "all") -> dict | None:

@@ -19,6 +19,7 @@ import yaml
 from sim.report.data import ReportData, load
 from sim.report.labels import OKABE_ITO
 from sim.results import metrics as catalogue
+from sim.run import folder
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class ComparisonData:
 def load_comparison(out_dir: Path) -> ComparisonData:
     """comparison.csv and each scenario folder's aggregated outputs (a folder that cannot be read is left out)."""
     out_dir = Path(out_dir)
-    path = out_dir / "comparison.csv"
+    path = out_dir / folder.COMPARISON
     if not path.is_file():
         raise FileNotFoundError(f"{out_dir} is not a kapsim comparison folder: comparison.csv missing")
     table = pd.read_csv(path, keep_default_na=False, na_values=[""])
@@ -130,10 +131,10 @@ def load_comparison(out_dir: Path) -> ComparisonData:
     names = list(pd.unique(table.scenario))
     runs = {}
     for name in names:
-        folder = out_dir / name
-        if folder.resolve().is_relative_to(out_dir.resolve()):
+        sub = out_dir / name
+        if sub.resolve().is_relative_to(out_dir.resolve()):
             try:
-                runs[name] = load(folder)
+                runs[name] = load(sub)
             except (FileNotFoundError, OSError, ValueError):
                 continue
     return ComparisonData(table, names, runs)
@@ -163,7 +164,7 @@ def load_sweep(out_dir: Path) -> SweepData:
     from sim.experiments.sweep import short_names
 
     out_dir = Path(out_dir)
-    path = out_dir / "sweep.csv"
+    path = out_dir / folder.SWEEP
     if not path.is_file():
         raise FileNotFoundError(f"{out_dir} is not a kapsim sweep folder: sweep.csv missing")
     table = pd.read_csv(path, keep_default_na=False, na_values=[""])
@@ -172,7 +173,7 @@ def load_sweep(out_dir: Path) -> SweepData:
     names = short_names(keys)
     points = table.drop_duplicates("point")[["point", *keys]].sort_values("point").reset_index(drop=True)
     folders = {}
-    index_file = out_dir / "points.csv"
+    index_file = out_dir / folder.POINTS
     if index_file.is_file():
         index = pd.read_csv(index_file, keep_default_na=False, na_values=[""])
         if {"point", "folder"} <= set(index.columns):
@@ -180,9 +181,9 @@ def load_sweep(out_dir: Path) -> SweepData:
     points["label"] = [", ".join(f"{names[k]}={_value_text(r[k])}" for k in keys) for _, r in points.iterrows()]
     scenario, manifest = {}, {}
     if len(points):
-        folder = out_dir / folders.get(points.point.iloc[0], "")
-        if folders and folder.resolve().is_relative_to(out_dir.resolve()):
-            scenario_file, manifest_file = folder / "scenario.resolved.yaml", folder / "manifest.json"
+        sub = out_dir / folders.get(points.point.iloc[0], "")
+        if folders and sub.resolve().is_relative_to(out_dir.resolve()):
+            scenario_file, manifest_file = sub / folder.RESOLVED, sub / folder.MANIFEST
             if scenario_file.is_file():
                 scenario = yaml.safe_load(scenario_file.read_text(encoding="utf-8")) or {}
             if manifest_file.is_file():

@@ -82,6 +82,22 @@ TEXT: dict[str, tuple[str, str]] = {
         "Strømme: anbringelser og anbringelse uden for hjemregionen",
     ),
     "sec_costs": ("Costs", "Udgifter"),
+    "sec_years": ("Year by year", "År for år"),
+    "read_years": (
+        "The headline figures in each calendar year of the simulated period, from the same replications as the "
+        "figures above (means with 95 % confidence intervals). A mean over the whole period hides a first year "
+        "that is fine and a last year that is not: read the trend here.",
+        "Nøgletallene i hvert kalenderår af den simulerede periode, fra de samme gentagelser som tallene ovenfor "
+        "(gennemsnit med 95 %-konfidensintervaller). Et gennemsnit over hele perioden skjuler et første år, der "
+        "går godt, og et sidste år, der ikke gør: læs udviklingen her.",
+    ),
+    "t_years": ("Headline figures by calendar year, national", "Nøgletal efter kalenderår, hele landet"),
+    "ax_year": ("Year", "År"),
+    "key_figures_by_year": ("Key figures by year", "Nøgletal år for år"),
+    "read_years_partial": (
+        "* the simulated period holds only part of this year: its figures cover those days only.",
+        "* den simulerede periode dækker kun en del af dette år: tallene gælder kun de dage.",
+    ),
     "sec_scenario": ("Assumptions of the scenario", "Scenariets forudsætninger"),
     # how to read
     "read_occupancy": (

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from sim.report import figures
+from sim.report import figures, yearly
 from sim.report.data import ReportData, metric, series
 from sim.report.labels import Labels
 from sim.report.tables import _value, scenario_tables
@@ -22,6 +22,7 @@ from sim.results.summaries import shown as shown_headline
 
 # (anchor, title key, how-to-read key, chart keys)
 SECTIONS = (
+    ("years", "sec_years", "read_years", ("years",)),
     ("occupancy", "sec_occupancy", "read_occupancy", ("occupancy",)),
     ("season", "sec_season", "read_season", ("season",)),
     ("queue", "sec_queue", "read_queue", ("queue",)),
@@ -100,6 +101,7 @@ def build_figures(data: ReportData, lab: Labels) -> dict[str, go.Figure | None]:
         "out_of_region": figures.out_of_region(summary, data.scenario, lab),
         "costs": figures.costs(summary, lab),
         "policies": figures.policies(summary, lab),
+        "years": yearly.by_year_figure(data.by_year, lab),
         "flexible": figures.flexible_over_time(ts, data.scenario, lab),
     }
 
@@ -299,7 +301,7 @@ def render(data: ReportData, lab: Labels) -> str:
     """The whole page as one string."""
     facts = _facts(data, lab)
     figs = build_figures(data, lab)
-    sections = list(SECTIONS)
+    sections = [s for s in SECTIONS if s[0] != "years" or figs["years"] is not None]
     if figs["policies"] is not None or figs["flexible"] is not None:
         sections.append(POLICY_SECTION)
     nav = "".join(f'<li><a href="#{a}">{escape(lab(t))}</a></li>' for a, t, _, _ in sections)
@@ -315,6 +317,8 @@ def render(data: ReportData, lab: Labels) -> str:
         intro = f'<p class="read">{escape(lab(read))}</p>'
         if anchor == "policies":
             intro = "".join(f"<p>{p}</p>" for p in policy_sentences(data.summary, lab)) + intro
+        if anchor == "years":
+            charts.append(yearly.by_year_table(data.by_year, lab))
         body.append(f'<section id="{anchor}"><h2>{escape(lab(title))}</h2>{intro}' + "".join(charts) + "</section>")
     body.append(
         f'<section id="scenario"><h2>{escape(lab("sec_scenario"))}</h2>'

@@ -107,7 +107,10 @@ def _share(numerator, denominator) -> np.ndarray:
 
 def _sums(x: np.ndarray) -> np.ndarray:
     """[P]: the sum of each row of [P, item], as numpy sums a 1-d array (pairwise), so that period 0 gives the
-    same last digit as a sum over the whole window alone (numpy's 2-d row sums round differently)."""
+    same last digit as a sum over the whole window alone (numpy's 2-d row sums round differently from 8 items
+    on; below that both add one by one)."""
+    if x.shape[1] < 8:
+        return x.sum(axis=1)
     return np.array([np.ascontiguousarray(row).sum() for row in x])
 
 

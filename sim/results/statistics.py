@@ -5,11 +5,19 @@ Knows nothing of SimPy or of the model: it takes arrays.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
+
+
+@functools.lru_cache(maxsize=256)
+def t_quantile(q: float, df: int) -> float:
+    """Student t quantile, kept: a summary asks for the same one for every metric (same n)."""
+    return float(stats.t.ppf(q, df))
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float, int]:
@@ -27,7 +35,7 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     if n == 1:
         return mean, np.nan, np.nan, np.nan, 1
     std = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * std / np.sqrt(n)
+    half = t_quantile(0.5 + level / 2, n - 1) * std / np.sqrt(n)
     return mean, mean - half, mean + half, std, n
 
 

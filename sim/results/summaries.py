@@ -79,3 +79,39 @@ def brief_line(summary: pd.DataFrame) -> str:
     for h in shown(summary, brief=True):
         parts.append(f"{h.en.lower()} {value_text(h, _row(summary, h)['mean'])}")
     return "   ".join(parts)
+
+
+def comparison_by_year_lines(table: pd.DataFrame) -> list[str]:
+    """Per brief headline figure, a row per calendar year: each scenario's mean, and the others' paired
+    difference to the first with its interval (comparison_by_year.csv)."""
+    lines = []
+    if table.empty:
+        return lines
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    for h in shown(table, brief=True):
+        rows = table[
+            (table.metric == h.metric) & (table.scope == "national") & (table.placement_type == h.placement_type)
+        ]
+        lines.append(f"  {h.en}, by year")
+        lines.append("    year  " + "  ".join(f"{s:>28s}" for s in scenarios))
+        for year, in_year in rows.groupby("year", sort=True):
+            cells = []
+            for r in in_year.set_index("scenario").reindex(scenarios).itertuples():
+                text = value_text(h, r.mean)
+                if not pd.isna(r.diff_mean):
+                    text += f" ({value_text(h, r.diff_mean, signed=True)})"
+                cells.append(f"{text:>28s}")
+            star = "*" if "partial" in in_year and bool(in_year["partial"].iloc[0]) else " "
+            lines.append(f"    {int(year)}{star} " + "  ".join(cells))
+    if "partial" in table and table["partial"].astype(bool).any():
+        lines.append("  * the period holds only part of this year")
+    return lines
+
+
+def by_year_lines(by_year: pd.DataFrame) -> list[str]:
+    """One line per calendar year with the brief headline figures (a run's or a sweep point's rows)."""
+    lines = []
+    for year, rows in by_year.groupby("year", sort=True):
+        star = "*" if "partial" in rows and bool(rows["partial"].iloc[0]) else " "
+        lines.append(f"    {int(year)}{star}  {brief_line(rows)}")
+    return lines

@@ -48,8 +48,10 @@ PARTIAL_META = "meta.json"
 RUN_FILES = (SUMMARY, SUMMARY_BY_YEAR, REPLICATIONS, TIMESERIES, RESOLVED)
 # experiments
 COMPARISON = "comparison.csv"
+COMPARISON_BY_YEAR = "comparison_by_year.csv"
 COMPARISON_PAGE = "comparison.html"
 SWEEP = "sweep.csv"
+SWEEP_BY_YEAR = "sweep_by_year.csv"
 POINTS = "points.csv"
 SWEEP_PAGE = "sweep.html"
 SIZE_JSON = "size.json"
@@ -97,17 +99,24 @@ def read_resolved(folder: Path) -> dict[str, Any]:
     return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.is_file() else {}
 
 
-def read_replications(folder: Path) -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray]:
-    """(keys, replication numbers, values [replication, key]) of the whole window, from ``replications.parquet``."""
+def read_replications(folder: Path):
+    """(keys, replication numbers, values [replication, key], years, by_year [replication, year, key]) from
+    ``replications.parquet``: the whole window's values and each calendar year's (years: their numbers)."""
     frame = pd.read_parquet(Path(folder) / REPLICATIONS)
-    if "year" in frame:
-        frame = frame[frame["year"].isna()]
-    reps = np.sort(frame.replication.unique())
-    first = frame[frame.replication == reps[0]]
-    keys = tuple(zip(first.metric, first.scope, first.placement_type))
-    frame = frame.sort_values("replication", kind="stable")  # rows keep the key order within a replication
-    values = frame.value.to_numpy(dtype=float).reshape(len(reps), len(keys))
-    return keys, reps, values
+    if "year" not in frame:
+        frame["year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    window = frame[frame["year"].isna()]
+    reps = np.sort(window.replication.unique())
+    first = window[window.replication == reps[0]]
+    keys = tuple(zip(first.metric.astype(str), first.scope.astype(str), first.placement_type.astype(str)))
+
+    def matrix(rows: pd.DataFrame) -> np.ndarray:
+        rows = rows.sort_values("replication", kind="stable")  # rows keep the key order within a replication
+        return rows.value.to_numpy(dtype=float).reshape(len(reps), len(keys))
+
+    years = sorted(int(y) for y in frame["year"].dropna().unique())
+    by_year = np.stack([matrix(frame[frame["year"].eq(y).fillna(False)]) for y in years], axis=1) if years else None
+    return keys, reps, matrix(window), years, by_year
 
 
 @functools.lru_cache(maxsize=1)

@@ -43,6 +43,8 @@ class Stored:
     values: np.ndarray  # [replication, key]
     reused: bool  # taken from a finished folder, nothing simulated
     seconds: float  # wall time spent now (0 if reused)
+    years: tuple[int, ...] = ()  # calendar years of ``by_year``
+    by_year: np.ndarray | None = None  # [replication, year, key]
 
     def column(self, key: Key) -> np.ndarray:
         """Values of one (metric, scope, placement_type) in ``reps`` order; KeyError if the run lacks it."""
@@ -62,8 +64,8 @@ def finished(folder: Path, scenario: Scenario) -> bool:
 
 def read(folder: Path, scenario: Scenario) -> Stored:
     """The per-replication values of a finished folder (rows of ``replications.parquet`` as a matrix)."""
-    keys, reps, values = read_replications(folder)
-    return Stored(scenario, folder, keys, reps, values, reused=True, seconds=0.0)
+    keys, reps, values, years, by_year = read_replications(folder)
+    return Stored(scenario, folder, keys, reps, values, True, 0.0, tuple(years), by_year)
 
 
 def obtain(
@@ -90,7 +92,9 @@ def obtain(
     result = run(scenario, folder, workers=workers, progress=progress, executor=executor, scheduler=scheduler)
     write_run(folder, scenario, result, command, result.wall_seconds)
     keys = tuple(result.layout.keys)
-    return Stored(scenario, folder, keys, result.reps, result.values, False, time.perf_counter() - started)
+    years = tuple(y for y, _, _ in result.layout.years)
+    seconds = time.perf_counter() - started
+    return Stored(scenario, folder, keys, result.reps, result.values, False, seconds, years, result.by_year)
 
 
 def _drop_foreign_partial(folder: Path, digest: str) -> None:
