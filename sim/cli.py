@@ -155,6 +155,7 @@ def _write_report(folder: Path, lang: str, page: str = "report.html") -> None:
         "report.html": pages.write_report,
         "comparison.html": pages.write_comparison_report,
         "sweep.html": pages.write_sweep_report,
+        "size_by_year.html": pages.write_plan_report,
     }
     try:
         path = writers[page](folder, lang)
@@ -488,10 +489,16 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     help="The answer meets the target with this one-sided confidence.",
 )
 @click.option("--max-places", type=click.IntRange(min=1), help="Give up above this many places.")
+@click.option(
+    "--by-year", is_flag=True, help="A plan: the fewest places meeting the target in each calendar year in turn."
+)
+@click.option("--allow-cuts", is_flag=True, help="With --by-year: a year may have fewer places than the year before.")
+@click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language.")
 @_experiment_options("outputs/size-NAME")
 def size(
-    scenario, target, lever, confidence, max_places, replications, seed, workers, out, sets, quiet, executor, scheduler
-) -> None:
+    scenario, target, lever, confidence, max_places, by_year, allow_cuts, lang, replications, seed, workers, out,
+    sets, quiet, executor, scheduler,
+) -> None:  # fmt: skip
     """Find the smallest capacity that meets a service target.
 
     An Erlang C pre-screen on the offered load brackets the answer, then a simulated search with common
@@ -500,7 +507,19 @@ def size(
     simulated capacity, the answer and how it was found), OUT/size.csv (one row per simulated capacity:
     places, stage, estimate, CI, bound, status, places per institution) and each capacity's outputs in
     OUT/places-N/. A rerun reuses finished capacities.
+
+    With --by-year it finds a plan instead: for each calendar year in turn, given the years before, the fewest
+    places meeting the target in that year (places change on 1 January, never fall unless --allow-cuts). It
+    writes OUT/size_by_year.csv (year, places, added, mean, ci_low, ci_high, bound, status),
+    OUT/size_by_year.json (the plan, the rule, every plan tried), OUT/size_by_year.html (places needed
+    against the offered load, and the target per year) and each plan's outputs in OUT/plan-P1-P2-.../.
     """
+    if allow_cuts and not by_year:
+        raise click.UsageError("--allow-cuts goes with --by-year")
+    if by_year:
+        _size_by_year(scenario, target, lever, confidence, max_places, allow_cuts, lang, replications, seed, workers,
+                      out, sets, quiet, executor, scheduler)  # fmt: skip
+        return
     from sim.experiments.size import SizeError, parse_lever, parse_target, summary_lines
     from sim.experiments.size import size as find_size
     from sim.run.runner import Interrupted
@@ -534,6 +553,38 @@ def size(
         click.echo(line)
     click.echo(f"-> {folder}/size.json, {folder}/size.csv")
     if result.answer is None:
+        sys.exit(1)
+
+
+def _size_by_year(
+    scenario, target, lever, confidence, max_places, allow_cuts, lang, replications, seed, workers, out, sets, quiet,
+    executor, scheduler,
+) -> None:  # fmt: skip
+    """``kapsim size --by-year``: the plan along the years, its files and its page."""
+    from sim.experiments.plan import plan_by_year, summary_lines
+    from sim.experiments.size import SizeError, parse_lever, parse_target
+    from sim.run.runner import Interrupted
+    from sim.scenario import overrides
+
+    try:
+        base = overrides.load(scenario, sets, replications, seed)
+        goal, chosen = parse_target(target), parse_lever(lever, base)
+        folder = Path(out) if out else Path("outputs") / f"size-{Path(scenario).stem}"
+        result = plan_by_year(
+            base, goal, chosen, folder, _command_line(), confidence, workers, not quiet, max_places, allow_cuts,
+            executor=executor, scheduler=scheduler,
+        )  # fmt: skip
+    except ScenarioError as exc:
+        raise _refused(exc) from None
+    except SizeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (Interrupted, KeyboardInterrupt) as exc:
+        raise click.ClickException(f"{exc or 'interrupted'}; run the same command again to resume") from None
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(f"-> {folder}/size_by_year.csv, {folder}/size_by_year.json")
+    _write_report(folder, lang, "size_by_year.html")
+    if any(a.status != "meets" for a in result.years):
         sys.exit(1)
 
 

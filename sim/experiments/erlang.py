@@ -17,7 +17,7 @@ so the answer is only a starting point for the simulated search.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -96,6 +96,7 @@ class OfferedLoad:
     per_day: float  # arrivals per day, time-average over the window
     mean_stay: float  # days: average / per_day (the pool's mean stay, weighted by arrivals)
     by_type: dict[str, float]  # placement type -> its time-average load
+    by_year: dict[int, tuple[float, float]] = field(default_factory=dict)  # calendar year -> (average, peak)
 
 
 def offered_load(scenario: Scenario, high_security: bool = False) -> OfferedLoad:
@@ -132,12 +133,17 @@ def offered_load(scenario: Scenario, high_security: bool = False) -> OfferedLoad
         by_type[name] = float((load[in_window].sum() - before) / max(in_window.sum(), 1))
     average = float(load[in_window].mean())
     per_day = float(arrivals[in_window].mean())
+    by_year = {}
+    for year, lo, hi, _ in clock.calendar_years():
+        days = (t >= lo) & (t < hi)
+        by_year[year] = (float(load[days].mean()), float(load[days].max()))
     return OfferedLoad(
         average=average,
         peak=float(load[in_window].max()),
         per_day=per_day,
         mean_stay=average / per_day if per_day > 0 else 0.0,
         by_type=by_type,
+        by_year=by_year,
     )
 
 

@@ -38,7 +38,7 @@ import math
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -226,10 +226,16 @@ class Prescreen:
     at_peak: int  # lever value Erlang C needs at the peak load
 
 
-def prescreen(base: Scenario, target: Target, lever: Lever) -> Prescreen:
-    """Erlang C on the ordinary youths' offered load, translated into the lever's places."""
+def prescreen(base: Scenario, target: Target, lever: Lever, year: int | None = None) -> Prescreen:
+    """Erlang C on the ordinary youths' offered load (over the window, or in one calendar ``year``),
+    translated into the lever's places."""
     load = erlang.offered_load(base)
     secure = erlang.offered_load(base, high_security=True)
+    if year is not None:  # that year's average and peak, the same shares and mean stay
+        average, peak = load.by_year[year]
+        load = replace(load, average=average, peak=peak, by_type={t: v * average / load.average for t, v in
+                       load.by_type.items()} if load.average > 0 else load.by_type)  # fmt: skip
+        secure = replace(secure, average=secure.by_year[year][0])
     before, level = 0.0, 1.0  # shares of the load ahead of the target's type, and up to it
     ptype = base.placement_types.get(target.placement_type)
     if ptype is not None and load.average > 0:

@@ -80,6 +80,13 @@ def write_backtest_report(out_dir: Path, lang: str = "en") -> Path:
     return _write(out_dir, BACKTEST_PAGE, load_backtest, render, lang)
 
 
+def write_plan_report(out_dir: Path, lang: str = "en") -> Path:
+    """Render ``out_dir/size_by_year.html`` from the plan of ``kapsim size --by-year``; return its path."""
+    from sim.report.plan import load, render
+
+    return _write(out_dir, folder.SIZE_BY_YEAR_PAGE, load, render, lang)
+
+
 def write_any(out_dir: Path, lang: str = "en") -> Path:
     """comparison.html if the folder holds comparison.csv, sweep.html if sweep.csv, calibration.html if
     fit.csv, backtest.html if backtest.csv (the one facts.json names if both), else report.html."""
@@ -89,6 +96,8 @@ def write_any(out_dir: Path, lang: str = "en") -> Path:
     out_dir = Path(out_dir)
     if (out_dir / folder.COMPARISON).is_file():
         return write_comparison_report(out_dir, lang)
+    if (out_dir / folder.SIZE_BY_YEAR_JSON).is_file():
+        return write_plan_report(out_dir, lang)
     if (out_dir / folder.SWEEP).is_file():
         return write_sweep_report(out_dir, lang)
     page = page_of(out_dir)

@@ -93,6 +93,45 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "t_years": ("Headline figures by calendar year, national", "Nøgletal efter kalenderår, hele landet"),
     "ax_year": ("Year", "År"),
+    # the capacity plan (kapsim size --by-year)
+    "plan_title": ("kapsim capacity plan: {target}", "kapsim kapacitetsplan: {target}"),
+    "plan_subtitle": (
+        "The fewest places meeting the target in each calendar year, lever {lever} (today {today} places), "
+        "{reps} replications, confidence {confidence}",
+        "Det mindste antal pladser, der opfylder målet i hvert kalenderår, håndtag {lever} (i dag {today} "
+        "pladser), {reps} gentagelser, sikkerhed {confidence}",
+    ),
+    "plan_sec": ("Places needed year by year", "Pladsbehov år for år"),
+    "plan_read": (
+        "Bars: the places the plan needs in each year (they change on 1 January). Line: the offered load, the "
+        "mean number of youths who would be in place that year if nobody waited. The second chart shows the "
+        "target metric in each year at the plan's places, with its 95 % confidence interval.",
+        "Søjler: de pladser, planen kræver i hvert år (de ændres 1. januar). Linje: den tilbudte belastning, det "
+        "gennemsnitlige antal unge, der ville være anbragt det år, hvis ingen ventede. Den anden figur viser "
+        "målet i hvert år med planens pladser og dets 95 %-konfidensinterval.",
+    ),
+    "plan_places": ("Places", "Pladser"),
+    "plan_load": ("Offered load (youths)", "Tilbudt belastning (unge)"),
+    "plan_added": ("Added", "Tilføjet"),
+    "plan_value": ("Target metric (95 % CI)", "Målets værdi (95 %-KI)"),
+    "plan_status": ("Status", "Status"),
+    "plan_status_meets": ("meets the target", "opfylder målet"),
+    "plan_status_fails": ("does not meet it", "opfylder det ikke"),
+    "plan_status_uncertain": ("uncertain", "usikkert"),
+    "plan_today": ("today's places", "dagens pladser"),
+    "plan_threshold": ("target", "mål"),
+    "plan_rule": (
+        "Each year: the fewest places whose one-sided {confidence} {bound} confidence bound of the year's mean is "
+        "{op} {threshold}, given the places of the years before{cuts}.",
+        "Hvert år: det mindste antal pladser, hvis ensidede {confidence} {bound} konfidensgrænse for årets "
+        "gennemsnit er {op} {threshold}, givet de foregående års pladser{cuts}.",
+    ),
+    "plan_upper": ("upper", "øvre"),
+    "plan_lower": ("lower", "nedre"),
+    "plan_no_cuts": (", and never fewer than the year before", ", og aldrig færre end året før"),
+    "plan_t_places": ("Places needed against the offered load", "Pladsbehov over for den tilbudte belastning"),
+    "plan_t_target": ("{target}, by year", "{target}, efter år"),
+    "plan_tried": ("{n} capacities simulated to find the plan.", "{n} kapaciteter simuleret for at finde planen."),
     "key_figures_by_year": ("Key figures by year", "Nøgletal år for år"),
     "read_years_partial": (
         "* the simulated period holds only part of this year: its figures cover those days only.",
