@@ -14,7 +14,7 @@ from tests.helpers import BASELINE
 def run():
     exp = Experiment(load_scenario(BASELINE, ["horizon.years=3"]))
     rec = exp.records(0)
-    values, daily, _ = exp.measures(rec)
+    values, daily, *_ = exp.measures(rec)
     return exp, rec, dict(zip(exp.layout.keys, values)), daily
 
 
@@ -156,7 +156,7 @@ def test_daily_census_at_exact_day_ends():
     }
     exp = Experiment(scenario_of(data))
     rec = exp.records(0)
-    values, daily, _ = exp.measures(rec)
+    values, daily, *_ = exp.measures(rec)
     t = np.arange(1, exp.layout.days + 1, dtype=float)
     left = np.where(np.isnan(rec.left), np.inf, rec.left)
     waited = rec.youths.start_unit < 0

@@ -225,6 +225,7 @@ def test_every_chart_has_titled_axes_in_danish(data):
     da = Labels("da")
     figs = build_figures(data, da)
     assert figs.pop("policies") is None and figs.pop("flexible") is None  # the baseline has neither
+    assert figs.pop("rule") is None  # nor a capacity rule
     assert all(f is not None for f in figs.values()), [k for k, f in figs.items() if f is None]
     for key, fig in figs.items():
         titles = axis_titles(fig)

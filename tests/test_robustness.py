@@ -166,7 +166,7 @@ def test_extreme_but_legal_scenarios_run_and_report_sensibly(write_yaml, change,
         node, last = _at(data, key.split("."))
         node[last] = value
     exp = Experiment(load_scenario(write_yaml("x.yaml", data)))
-    values, daily, _ = exp.replicate(0)
+    values, daily, *_ = exp.replicate(0)
     v = dict(zip(exp.layout.keys, values))
     assert check(v)
     assert np.all(daily >= 0)

@@ -2,13 +2,14 @@
 
 The rate at time t (days) is::
 
-    lambda(t) = per_year / 365.25 * (1 + growth) ** years(t) * season(t) * G[month(t)]
+    lambda(t) = per_year / 365.25 * (1 + growth) ** years(t) * season(t) * D(t) * G[month(t)]
 
 ``years(t)`` counts from the statistics start, so ``per_year`` is the demand on the start date.
 ``season`` is a step function of the calendar month (twelve factors rescaled to average 1) or a cosine
 ``1 + amplitude * cos(2 pi (day_of_year - peak) / 365.25)``. ``G`` is an independent gamma multiplier per
 calendar month with mean 1 and coefficient of variation ``dispersion`` (0 gives a plain Poisson process):
-monthly counts then vary more than Poisson, as observed demand does.
+monthly counts then vary more than Poisson, as observed demand does. ``D`` is the step factor of
+``changes`` (1 until the first: a wave of remands, a change in the law), ``factor`` from each ``date`` on.
 
 Arrival times are drawn exactly by thinning, month by month, with the candidate rate bounded by the rate's
 maximum within that month: the bound is evaluated per month, never at the wrong time.
@@ -51,10 +52,29 @@ def rate(demand: Demand, clock: Clock, t: np.ndarray, multipliers: np.ndarray | 
     t = np.asarray(t, dtype=float)
     lam = demand.per_year / DAYS_PER_YEAR * trend.factor(demand.growth, clock.years_since_start(t))
     lam = lam * season_at(demand.seasonality, clock, t)
+    if demand.changes:
+        lam = lam * change_factor(demand, clock, t)
     if multipliers is not None:
         starts = clock.month_starts()
         lam = lam * multipliers[np.searchsorted(starts, t, side="right") - 1]
     return lam
+
+
+def change_factor(demand: Demand, clock: Clock, t: np.ndarray) -> np.ndarray:
+    """The factor of ``demand.changes`` in force at times ``t`` (1 before the first change)."""
+    days = np.array([clock.day_of(c.date) for c in demand.changes])
+    factors = np.concatenate([[1.0], [c.factor for c in demand.changes]])
+    return factors[np.searchsorted(days, np.asarray(t, dtype=float), side="right")]
+
+
+def _change_max(demand: Demand, clock: Clock, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Per month [lo, hi): the largest factor of ``demand.changes`` in force in it."""
+    out = change_factor(demand, clock, lo)
+    for c in demand.changes:
+        day = clock.day_of(c.date)
+        inside = (day > lo) & (day < hi)
+        out[inside] = np.maximum(out[inside], c.factor)
+    return out
 
 
 def monthly_multipliers(demand: Demand, n_months: int, rng: np.random.Generator) -> np.ndarray:
@@ -84,6 +104,8 @@ def arrival_times(demand: Demand, clock: Clock, rng: np.random.Generator) -> np.
     else:
         season_max = np.full(n_months, 1.0 + season.amplitude)
     bound = demand.per_year / DAYS_PER_YEAR * growth.max(axis=0) * season_max * mult
+    if demand.changes:
+        bound = bound * _change_max(demand, clock, lo, hi)
     counts = rng.poisson(bound * (hi - lo))
     month = np.repeat(np.arange(n_months), counts)
     t = lo[month] + rng.random(month.size) * (hi - lo)[month]

@@ -30,6 +30,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from sim.engine import capacity_rule
 from sim.engine.allocation import Allocation, WaitingList
 from sim.engine.flexible import FlexiblePools
 from sim.engine.network import EMERGENCY, FLEXIBLE, Network
@@ -70,6 +71,9 @@ class Model:
         self._has_flex = bool(self.flex)  # a plain bool: tested on every change of the waiting list
         self._nearer = network.move_nearer_home
         self._away = [[] for _ in network.regions]  # by home region: youths placed outside it
+        self._rule = network.capacity_rule
+        self._decided = list(self._rule.start) if self._rule else []  # the rule's units' places decided
+        self.decisions: list[tuple[float, int, int, int, int]] = []  # (time, action, before, after, reason)
         # without emergency places or moves, a freed place goes straight to the waiting list (fast path)
         self._simple = not self._nearer and EMERGENCY not in self.kind
         self.place, self.take = self._placer(), self._taker()
@@ -127,6 +131,8 @@ class Model:
         env, end = self.env, self.end
         for day, u, places in self.network.changes:
             self.at(day, (u, places), self._on_change)
+        for day in self._rule.review_days if self._rule else ():
+            self.at(day, None, self._on_review)
         for i, u in self._placed_at_start:
             self._place_at_start(i, u)
         # two heaps and one sorted list, merged: SimPy's queue (every event but departures), the departures
@@ -174,7 +180,8 @@ class Model:
         queue.clear()
         return self._records()
 
-    def _records(self) -> Records:
+    def _records(self, until: float | None = None) -> Records:
+        """The records; with ``until``, those so far (a capacity rule's review reads them)."""
         left, withdrawn = np.array(self.left), np.array(self.withdrawn)
         handled = np.count_nonzero(~np.isnan(left)) + np.count_nonzero(~np.isnan(withdrawn))  # departures, withdrawals
         return Records(
@@ -184,11 +191,12 @@ class Model:
             left=left,
             withdrawn=withdrawn,
             open_log=np.array(self.open_log, dtype=float).reshape(-1, 3),
-            end=self.end,
+            end=self.end if until is None else until,
             events=len(self._arrival) + int(handled) + len(self.network.changes),
             moves=np.array(self.moves, dtype=float).reshape(-1, 5),
             openings=np.array(self.openings, dtype=float).reshape(-1, 3),
             overdue=np.array(self.overdue, dtype=float).reshape(-1, 2),
+            decisions=np.array(self.decisions, dtype=float).reshape(-1, 5),
         )
 
     # --- the placement action -------------------------------------------------------------------
@@ -412,11 +420,32 @@ class Model:
 
     def _on_change(self, event: simpy.Event) -> None:
         u, places = event._value
-        now = self.env._now
+        self._set_places(u, places, self.env._now)
+
+    def _set_places(self, u: int, places: int, now: float) -> None:
+        """Unit ``u`` has ``places`` from now: more are offered at once, fewer close as their youths leave."""
         self.places[u] = places
         self.free[u] = places - self.occupied[u] if places > self.occupied[u] else 0
         self.open_log.append((now, u, max(places, self.occupied[u])))
         self.fill(u, now)
+
+    def _on_review(self, event: simpy.Event) -> None:
+        """A review of the capacity rule: add places (open after the lead time), remove some, or keep."""
+        rule, now = self._rule, self.env._now
+        d = capacity_rule.review(self._records(until=now), rule, now, tuple(self._decided))
+        self.decisions.append((now, d.action, d.before, d.after, d.reason))
+        changes = [(u, new - old) for u, new, old in zip(rule.units, d.allocation, self._decided) if new != old]
+        self._decided = list(d.allocation)
+        if d.action > 0:
+            self.at(rule.lead, changes, self._on_rule_opens)
+        for u, delta in changes if d.action < 0 else ():
+            self._set_places(u, self.places[u] + delta, now)
+
+    def _on_rule_opens(self, event: simpy.Event) -> None:
+        """Places the capacity rule added open, a lead time after the decision."""
+        now = self.env._now
+        for u, delta in event._value:
+            self._set_places(u, self.places[u] + delta, now)
 
     def _on_emergency_limit(self, event: simpy.Event) -> None:
         """An emergency place has been used as long as allowed: its youth moves at the first chance, to the

@@ -12,6 +12,8 @@ are open only while occupied. Allocation tries every regular place first, then f
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from functools import cached_property
@@ -51,6 +53,7 @@ class Network:
     flexible: tuple[tuple[int, FlexiblePlaces], ...]  # (unit, rule) per flexible pool
     emergency_days: tuple[float, ...]  # by unit: the longest an emergency place may be used (inf if not one)
     move_nearer_home: bool
+    capacity_rule: CompiledRule | None = None  # sim.engine.capacity_rule
 
     @property
     def n_units(self) -> int:
@@ -101,6 +104,46 @@ class Network:
                 if units:
                     groups.append(units)
         return tuple(groups)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A scenario's capacity rule in the network's indices."""
+
+    units: tuple[int, ...]  # the ordinary units it decides
+    weights: tuple[float, ...]  # their starting places (the spread's weights)
+    start: tuple[int, ...]  # their places at the start of the run
+    review_days: tuple[float, ...]  # simulation days of the reviews
+    look_back: float
+    lead: float
+    step: int
+    min_places: int
+    max_places: int
+    add_above: tuple[tuple[str, float], ...]
+    remove_below: tuple[tuple[str, float], ...]
+
+
+def compile_rule(scenario, network, clock: Clock) -> CompiledRule | None:
+    rule = scenario.capacity_rule
+    if rule is None:
+        return None
+    units = tuple(network.unit_index(inst, unit) for inst, unit in scenario.governed_units())
+    start = tuple(network.initial_places[u] for u in units)
+    days = []
+    first = scenario.horizon.start
+    k = 1
+    while True:
+        month = first.month - 1 + k * rule.review_months
+        day = clock.day_of(dt.date(first.year + month // 12, month % 12 + 1, min(first.day, 28)))
+        if day >= clock.end:
+            break
+        days.append(day)
+        k += 1
+    return CompiledRule(
+        units, tuple(float(max(p, 1)) for p in start), start, tuple(days), float(rule.look_back_days),
+        float(rule.lead_days), rule.step, rule.min_places, rule.max_places, tuple(rule.add_above.given().items()),
+        tuple(rule.remove_below.given().items()),
+    )  # fmt: skip
 
 
 def _eligibility(
@@ -203,7 +246,7 @@ def compile_network(scenario: Scenario, clock: Clock) -> Network:
         seq = [home] + [r for r in scenario.allocation.nearest.get(home, []) if r != home]
         seq += [r for r in regions if r not in seq]
         order.append(tuple(r_index[r] for r in dict.fromkeys(seq)))
-    return Network(
+    network = Network(
         regions=regions,
         institutions=institutions,
         institution_region=tuple(r_index[scenario.institutions[n].region] for n in institutions),
@@ -218,3 +261,5 @@ def compile_network(scenario: Scenario, clock: Clock) -> Network:
         emergency_days=tuple(emergency_days),
         move_nearer_home=scenario.allocation.move_nearer_home,
     )
+    # the rule needs the units' indices: compiled on the network it decides
+    return dataclasses.replace(network, capacity_rule=compile_rule(scenario, network, clock))

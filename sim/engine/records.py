@@ -29,7 +29,8 @@ class Records:
     ``(day, unit, open places from then on)``, starting with every unit at day 0; open places are the
     normed places, or more while a closure waits for youths to leave (emergency places: those occupied).
     ``openings`` rows are ``(day, unit, places)`` for each opening of flexible places; ``overdue`` rows
-    ``(day, youth)`` for each emergency place used beyond its limit.
+    ``(day, youth)`` for each emergency place used beyond its limit; ``decisions`` rows ``(day, action, places
+    before, places after, reason)`` for each review of the capacity rule (:mod:`sim.engine.capacity_rule`).
     """
 
     youths: Youths
@@ -43,6 +44,7 @@ class Records:
     moves: np.ndarray = field(default_factory=lambda: _EMPTY)
     openings: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     overdue: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
+    decisions: np.ndarray = field(default_factory=lambda: np.empty((0, 5)))
 
     def subset(self, keep: np.ndarray) -> Records:
         """The records of the youths ``keep`` (a boolean mask), their moves renumbered; places and openings as

@@ -31,6 +31,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
+from sim.engine import capacity_rule
 from sim.engine.allocation import Allocation, WaitingList
 from sim.engine.network import EMERGENCY, FLEXIBLE, REGULAR, Network
 from sim.engine.records import MOVE_EMERGENCY_ENDS, MOVE_NEARER_HOME, MOVE_OVERDUE, Records
@@ -95,20 +96,29 @@ class Reference:
         self.pool_of = {p.unit: p for p in self.pools}
         self.processes: list[simpy.Process] = []  # by youth: a placement from the waiting list interrupts it
         self.events = 0
+        self.rule = network.capacity_rule
+        self.decided = list(self.rule.start) if self.rule else []  # the rule's units' places decided so far
+        self.decisions: list[tuple] = []
 
     def run(self) -> Records:
         env = self.env
         # the changes' timeouts, then those of the youths placed on the start date, numbered in that order
         for day, u, places in self.network.changes:
             env.process(self._change(day, u, places))
+        for day in self.rule.review_days if self.rule else ():
+            env.process(self._review(day))
         self.processes = [env.process(self._youth(i)) for i in range(len(self.youths))]
         env.run(until=self.end)
-        as_rows = [(self.moves, 5), (self.openings, 3), (self.overdue, 2), (self.open_log, 3)]
-        moves, openings, overdue, open_log = (np.array(rows, dtype=float).reshape(-1, k) for rows, k in as_rows)
+        return self._records(self.end)
+
+    def _records(self, end: float) -> Records:
+        """The records so far (at the end, or at a review of the capacity rule)."""
+        rows = [(self.moves, 5), (self.openings, 3), (self.overdue, 2), (self.open_log, 3), (self.decisions, 5)]
+        moves, openings, overdue, open_log, decisions = (np.array(r, dtype=float).reshape(-1, k) for r, k in rows)
         return Records(
             youths=self.youths, admitted=np.array(self.admitted), unit=np.array(self.unit, dtype=np.int64),
-            left=np.array(self.left), withdrawn=np.array(self.withdrawn), open_log=open_log, end=self.end,
-            events=self.events, moves=moves, openings=openings, overdue=overdue,
+            left=np.array(self.left), withdrawn=np.array(self.withdrawn), open_log=open_log, end=end,
+            events=self.events, moves=moves, openings=openings, overdue=overdue, decisions=decisions,
         )  # fmt: skip
 
     # --- the processes --------------------------------------------------------------------------
@@ -151,6 +161,30 @@ class Reference:
     def _change(self, day: float, u: int, places: int):
         yield self.env.timeout(day)
         self.events += 1
+        self.places[u] = places
+        self.open_log.append((self.env.now, u, max(places, self.occupied[u])))
+        self._fill(u)
+
+    def _review(self, day: float):
+        """A review of the capacity rule on ``day``: the decision is :func:`sim.engine.capacity_rule.review`
+        on the records so far; added places open a lead time later, removed ones close as they empty."""
+        yield self.env.timeout(day)
+        now = self.env.now
+        d = capacity_rule.review(self._records(now), self.rule, now, tuple(self.decided))
+        self.decisions.append((now, d.action, d.before, d.after, d.reason))
+        changes = [(u, new - old) for u, new, old in zip(self.rule.units, d.allocation, self.decided) if new != old]
+        self.decided = list(d.allocation)
+        if d.action > 0:
+            self.env.process(self._rule_opens(changes, self.env.timeout(self.rule.lead)))
+        for u, delta in changes if d.action < 0 else ():
+            self._set_places(u, self.places[u] + delta)
+
+    def _rule_opens(self, changes: list[tuple[int, int]], lead: simpy.Timeout):
+        yield lead
+        for u, delta in changes:
+            self._set_places(u, self.places[u] + delta)
+
+    def _set_places(self, u: int, places: int) -> None:
         self.places[u] = places
         self.open_log.append((self.env.now, u, max(places, self.occupied[u])))
         self._fill(u)

@@ -29,6 +29,7 @@ class ReportData:
     manifest: dict = field(default_factory=dict)
     observed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBSERVED_COLUMNS))
     by_year: pd.DataFrame = field(default_factory=pd.DataFrame)  # summary_by_year.csv (empty for older runs)
+    decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # decisions.csv (with a capacity rule)
 
 
 def observed_table(occupancy, institutions: list[str], types: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -123,9 +124,10 @@ def load(out_dir: Path) -> ReportData:
         observed = pd.DataFrame(columns=OBSERVED_COLUMNS)
     by_year_file = out_dir / folder.SUMMARY_BY_YEAR
     by_year = pd.read_csv(by_year_file, keep_default_na=False, na_values=[""]) if by_year_file.is_file() else None
-    return ReportData(
-        summary, ts, scenario or {}, manifest, observed, by_year if by_year is not None else pd.DataFrame()
-    )
+    decisions_file = out_dir / folder.DECISIONS
+    decisions = pd.read_csv(decisions_file) if decisions_file.is_file() else pd.DataFrame()
+    by_year = by_year if by_year is not None else pd.DataFrame()
+    return ReportData(summary, ts, scenario or {}, manifest, observed, by_year, decisions)
 
 
 def metric(summary: pd.DataFrame, name: str, scope: str = "national", ptype: str = "all") -> dict | None:

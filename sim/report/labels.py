@@ -93,6 +93,27 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "t_years": ("Headline figures by calendar year, national", "Nøgletal efter kalenderår, hele landet"),
     "ax_year": ("Year", "År"),
+    # the capacity rule
+    "sec_rule": ("The capacity rule", "Kapacitetsreglen"),
+    "read_rule": (
+        "The places the scenario's capacity rule decided, against the youths placed (means over the simulated "
+        "futures; the band holds 90 % of them), and below, at each review, the share of the futures in which "
+        "the rule added places (up) or removed some (down). Added places open after the rule's lead time.",
+        "De pladser, scenariets kapacitetsregel besluttede, over for de anbragte unge (gennemsnit over de "
+        "simulerede forløb; båndet rummer 90 % af dem), og nedenunder, ved hver gennemgang, andelen af forløb, "
+        "hvor reglen tilføjede pladser (op) eller fjernede nogle (ned). Tilføjede pladser åbner efter reglens "
+        "forberedelsestid.",
+    ),
+    "rule_t": (
+        "Open places and occupancy under the capacity rule, national",
+        "Åbne pladser og belægning under kapacitetsreglen, hele landet",
+    ),
+    "rule_places": ("Open places (mean)", "Åbne pladser (gennemsnit)"),
+    "rule_places_band": ("Open places, 90 % of futures", "Åbne pladser, 90 % af forløbene"),
+    "rule_occupancy": ("Youths placed (mean)", "Anbragte unge (gennemsnit)"),
+    "rule_add": ("Added places (% of futures)", "Tilføjede pladser (% af forløbene)"),
+    "rule_remove": ("Removed places (% of futures)", "Fjernede pladser (% af forløbene)"),
+    "rule_ax_share": ("Futures (%)", "Forløb (%)"),
     # the capacity plan (kapsim size --by-year)
     "plan_title": ("kapsim capacity plan: {target}", "kapsim kapacitetsplan: {target}"),
     "plan_subtitle": (

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from sim.report import figures, yearly
+from sim.report import figures, rule, yearly
 from sim.report.data import ReportData, metric, series
 from sim.report.labels import Labels
 from sim.report.tables import _value, scenario_tables
@@ -33,6 +33,7 @@ SECTIONS = (
 )
 # shown only when the scenario used them: (anchor, title key, how-to-read key, chart keys)
 POLICY_SECTION = ("policies", "sec_policies", "read_policies", ("policies", "flexible"))
+RULE_SECTION = ("rule", "sec_rule", "read_rule", ("rule",))
 
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -102,6 +103,7 @@ def build_figures(data: ReportData, lab: Labels) -> dict[str, go.Figure | None]:
         "costs": figures.costs(summary, lab),
         "policies": figures.policies(summary, lab),
         "years": yearly.by_year_figure(data.by_year, lab),
+        "rule": rule.rule_figure(data.decisions, ts, lab),
         "flexible": figures.flexible_over_time(ts, data.scenario, lab),
     }
 
@@ -304,6 +306,8 @@ def render(data: ReportData, lab: Labels) -> str:
     sections = [s for s in SECTIONS if s[0] != "years" or figs["years"] is not None]
     if figs["policies"] is not None or figs["flexible"] is not None:
         sections.append(POLICY_SECTION)
+    if figs["rule"] is not None:
+        sections.append(RULE_SECTION)
     nav = "".join(f'<li><a href="#{a}">{escape(lab(t))}</a></li>' for a, t, _, _ in sections)
     nav = f'<li><a href="#headline">{escape(lab("sec_headline"))}</a></li>{nav}'
     nav += f'<li><a href="#scenario">{escape(lab("sec_scenario"))}</a></li>'

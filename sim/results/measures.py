@@ -41,6 +41,7 @@ class Measured(NamedTuple):
     values: np.ndarray  # [key] in Layout.keys order
     daily: np.ndarray  # [series, day] int32
     by_year: np.ndarray  # [year, key]: the same metrics over each calendar year of the window
+    decisions: np.ndarray  # [review, 5]: the capacity rule's reviews (Records.decisions)
 
 
 def _overlap(start: np.ndarray, stop: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -206,7 +207,7 @@ class Measures:
     def __call__(self, records: Records) -> Measured:
         """The metrics over the window, the daily series, and the metrics of each calendar year."""
         _, values, _, daily = self._compute(records)
-        return Measured(values[0], daily, values[1:])
+        return Measured(values[0], daily, values[1:], records.decisions)
 
     def _compute(self, rec: Records):
         """(keys, values [period, key], series names, daily series)."""
@@ -452,6 +453,11 @@ class Measures:
         put("emergency_overdue_per_year", "national", "all", w.inside(overdue[:, 0]).sum(axis=1) / years)
         nearer = w.inside(moves[:, 0]) & (moves[:, 4] == MOVE_NEARER_HOME)[None, :]
         put("moves_nearer_home_per_year", "national", "all", nearer.sum(axis=1) / years)
+        decisions = w.rec.decisions
+        reviewed = w.inside(decisions[:, 0])
+        change = decisions[:, 3] - decisions[:, 2]
+        put("rule_places_added_per_year", "national", "all", (reviewed * np.maximum(change, 0)).sum(axis=1) / years)
+        put("rule_places_removed_per_year", "national", "all", (reviewed * np.maximum(-change, 0)).sum(axis=1) / years)
 
     def _cost_metrics(self, w: Window, put) -> None:
         """Money, kroner per year: normed places by the scenario's rates, flexible and emergency by theirs."""

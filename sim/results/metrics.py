@@ -53,6 +53,7 @@ UNITS: dict[str, Unit] = {
         "number",
         0,
     ),
+    "places_per_year": Unit("places per year", "pladser pr. år", "Places per year (number)", "Pladser pr. år (antal)"),
     "days_per_year": Unit("days per year", "dage pr. år", "Days per year (number)", "Dage pr. år (antal)", "number", 0),
     "kr_per_year": Unit(
         "million kr per year", "mio. kr. pr. år", "Million kroner per year", "Mio. kr. pr. år", "money"
@@ -144,6 +145,13 @@ METRICS: tuple[Metric, ...] = (
     _m("moves_nearer_home_per_year", "moves_per_year", "Moves nearer home per year",
        "Flytninger nærmere hjemmet pr. år", "national", False, "sum",
        "moves of placed youths into a place in their home region, per year", True),
+    _m("rule_places_added_per_year", "places_per_year", "Places added by the capacity rule per year",
+       "Pladser tilføjet af kapacitetsreglen pr. år", "national", False, "sum",
+       "places the capacity rule decided to add at its reviews in the window, per year (they open after its lead "
+       "time)", True),
+    _m("rule_places_removed_per_year", "places_per_year", "Places removed by the capacity rule per year",
+       "Pladser fjernet af kapacitetsreglen pr. år", "national", False, "sum",
+       "places the capacity rule decided to remove at its reviews in the window, per year", True),
     _m("custody_days_per_year", "days_per_year", "Days waiting in police custody per year", "Dage i arresthus pr. år",
        "national", False, "sum", "days on the waiting list of the types in costs.custody_types, per year"),
     _m("cost_occupied_per_year", "kr_per_year", "Cost of occupied places", "Udgift til belagte pladser", "national",

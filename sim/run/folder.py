@@ -41,6 +41,7 @@ TIMESERIES = "timeseries.parquet"
 RESOLVED = "scenario.resolved.yaml"
 MANIFEST = "manifest.json"
 OBSERVED = "observed.csv"
+DECISIONS = "decisions.csv"
 REPORT = "report.html"
 PARTIAL = ".partial"
 PARTIAL_META = "meta.json"
@@ -183,6 +184,11 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     reps_frame = replications_frame(layout.keys, layout.years, result.reps, result.values, result.by_year)
     atomic_write(out / REPLICATIONS, lambda fh: reps_frame.to_parquet(fh, index=False))
     n_rep = len(result.reps)
+    files = list(RUN_FILES)
+    (out / DECISIONS).unlink(missing_ok=True)
+    if scenario.capacity_rule is not None:
+        write_csv(out / DECISIONS, decisions_frame(scenario, result.decisions), float_format="%.10g")
+        files.append(DECISIONS)
 
     clock = Clock.from_horizon(scenario.horizon)
     dates = np.datetime64(scenario.horizon.start, "D") + np.arange(layout.days)
@@ -211,11 +217,39 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
         "observed_days": layout.days,
         "wall_seconds": round(seconds, 3),
         "environment": environment(),
-        "files": list(RUN_FILES),
+        "files": files,
     }
     atomic_text(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
     clear_partial(out)
     return manifest
+
+
+ACTIONS = {1: "add", -1: "remove", 0: "keep"}
+
+
+def decisions_frame(scenario, decisions: np.ndarray | None) -> pd.DataFrame:
+    """``decisions.csv``: every review of the capacity rule in every replication: ``replication, date,
+    action (add, remove, keep), places_before, places_after, reason``; places are the rule's places decided
+    (added ones open ``lead_days`` later)."""
+    from sim.engine.capacity_rule import REASONS
+    from sim.engine.clock import Clock
+
+    columns = ["replication", "date", "action", "places_before", "places_after", "reason"]
+    if decisions is None or not len(decisions):
+        return pd.DataFrame(columns=columns)
+    clock = Clock.from_horizon(scenario.horizon)
+    dates = np.datetime64(clock.origin, "D") + np.floor(decisions[:, 1]).astype("timedelta64[D]")
+    return pd.DataFrame(
+        {
+            "replication": decisions[:, 0].astype(np.int64),
+            "date": pd.to_datetime(dates).strftime("%Y-%m-%d"),
+            "action": [ACTIONS[int(a)] for a in decisions[:, 2]],
+            "places_before": decisions[:, 3].astype(np.int64),
+            "places_after": decisions[:, 4].astype(np.int64),
+            "reason": [REASONS[int(r)] for r in decisions[:, 5]],
+        },
+        columns=columns,
+    )
 
 
 def replications_frame(keys, years, reps: np.ndarray, values: np.ndarray, by_year: np.ndarray) -> pd.DataFrame:

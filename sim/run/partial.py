@@ -55,6 +55,8 @@ class PartialStore:
         arrays = [("reps", chunk.reps), ("values", chunk.values), ("daily", daily), ("by_year", chunk.by_year)]
         if chunk.extra is not None:
             arrays.append(("extra", chunk.extra))
+        if chunk.decisions is not None:
+            arrays.append(("decisions", chunk.decisions))
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             for key, array in arrays:
@@ -70,7 +72,8 @@ class PartialStore:
             try:
                 with np.load(f) as z:
                     extra = z["extra"] if "extra" in z.files else None
-                    chunk = Chunk(z["reps"], z["values"], z["daily"].astype(np.int32), z["by_year"], extra)
+                    decisions = z["decisions"] if "decisions" in z.files else None
+                    chunk = Chunk(z["reps"], z["values"], z["daily"].astype(np.int32), z["by_year"], extra, decisions)
             except Exception:  # a file we cannot read is as good as not finished: recompute it
                 f.unlink(missing_ok=True)
                 continue

@@ -41,6 +41,7 @@ class RunResult:
     resumed: int  # replications taken from an earlier, interrupted run
     by_year: np.ndarray | None = None  # [replication, year, metric] (Layout.years), rows in ``reps`` order
     extra: np.ndarray | None = None  # [replication, probe value], rows in ``reps`` order, with a probe
+    decisions: np.ndarray | None = None  # [review, 6]: replication, day, action, before, after, reason
 
 
 def chunks_of(reps: list[int], size: int) -> list[list[int]]:
@@ -78,6 +79,7 @@ def run(
     values: dict[int, np.ndarray] = {}
     by_year: dict[int, np.ndarray] = {}
     extra: dict[int, np.ndarray] = {}
+    decisions: dict[int, np.ndarray] = {}
 
     def keep(chunk: Chunk) -> None:
         for k, r in enumerate(chunk.reps.tolist()):
@@ -86,6 +88,8 @@ def run(
             daily.add(chunk.daily[k])
             if chunk.extra is not None:
                 extra[r] = chunk.extra[k]
+            if chunk.decisions is not None:
+                decisions[r] = chunk.decisions[chunk.decisions[:, 0] == r]
 
     store = PartialStore(out, store_key(scenario, probe)) if out is not None else None
     if store is not None:
@@ -130,7 +134,8 @@ def run(
     more = None
     if probe is not None:
         more = np.vstack([extra[r] for r in reps]) if len(reps) else np.empty((0, probe.width))
-    return RunResult(layout, reps, matrix, daily, time.perf_counter() - started, resumed, years, more)
+    reviews = np.vstack([decisions.get(r, np.empty((0, 6))) for r in reps]).reshape(-1, 6)
+    return RunResult(layout, reps, matrix, daily, time.perf_counter() - started, resumed, years, more, reviews)
 
 
 def _run_parallel(payload: str, chunks: Iterable[list[int]], workers: int, absorb, probe: Probe | None) -> None:

@@ -119,10 +119,14 @@ class Chunk:
     daily: np.ndarray  # [n, series, day] int32
     by_year: np.ndarray  # [n, year, key]
     extra: np.ndarray | None = None  # [n, probe.width] with a probe
+    decisions: np.ndarray | None = None  # [review, 6]: replication, then Records.decisions' columns
 
     def take(self, rows: list[int]) -> Chunk:
         extra = self.extra[rows] if self.extra is not None else None
-        return Chunk(self.reps[rows], self.values[rows], self.daily[rows], self.by_year[rows], extra)
+        decisions = None
+        if self.decisions is not None:
+            decisions = self.decisions[np.isin(self.decisions[:, 0], self.reps[rows])]
+        return Chunk(self.reps[rows], self.values[rows], self.daily[rows], self.by_year[rows], extra, decisions)
 
 
 def run_chunk(scenario_json: str, reps: list[int], probe: Probe | None = None) -> Chunk:
@@ -133,5 +137,8 @@ def run_chunk(scenario_json: str, reps: list[int], probe: Probe | None = None) -
     else:
         measured, more = zip(*(exp.probe(r, probe) for r in reps))
         extra = np.vstack(more)
-    values, daily, by_year = (np.stack(x) for x in zip(*measured))
-    return Chunk(np.asarray(reps), values, daily, by_year, extra)
+    values, daily, by_year = (np.stack([getattr(m, f) for m in measured]) for f in ("values", "daily", "by_year"))
+    decisions = np.vstack(
+        [np.column_stack([np.full(len(m.decisions), r), m.decisions]) for r, m in zip(reps, measured)]
+    ).reshape(-1, 6)
+    return Chunk(np.asarray(reps), values, daily, by_year, extra, decisions)

@@ -140,6 +140,13 @@ class Seasonality(Strict):
         return self
 
 
+class DemandChange(Strict):
+    """From ``date`` on, demand is ``factor`` times its path (growth and season as before) until the next change."""
+
+    date: dt.date
+    factor: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+
+
 class Demand(Strict):
     per_year: NonNegFloat
     growth: Annotated[float, Field(gt=-1)] = 0.0
@@ -148,12 +155,16 @@ class Demand(Strict):
     regions: dict[str, Share]
     high_security_share: Share = 0.0
     attributes: dict[str, dict[str, Share]] = Field(default_factory=dict)
+    changes: list[DemandChange] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Demand:
         _sum_to_one("'regions' shares", self.regions)
         for name, shares in self.attributes.items():
             _sum_to_one(f"'attributes.{name}' shares", shares)
+        dates = [c.date for c in self.changes]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("'changes' must be in date order, one a date")
         return self
 
 
@@ -278,6 +289,61 @@ class Allocation(Strict):
     move_nearer_home: StrictBool = False
 
 
+RULE_MEASURES = ("queue_length_mean", "utilisation", "full_share")  # what a capacity rule looks back at
+
+
+class RuleThresholds(Strict):
+    """Conditions on the look-back window: the mean waiting list (youths), the utilisation of the rule's
+    places (0-1) and the share of the time with none of them free (0-1)."""
+
+    queue_length_mean: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    utilisation: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    full_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+
+    def given(self) -> dict[str, float]:
+        return {k: v for k in RULE_MEASURES if (v := getattr(self, k)) is not None}
+
+
+class CapacityRule(Strict):
+    """A planning cycle: every ``review_months`` it looks at the last ``look_back_days`` of the ordinary
+    places of ``institutions`` (all if empty) and adds ``step`` places, open ``lead_days`` later, when any
+    ``add_above`` threshold is exceeded, or removes ``step`` (never evicting: they close as they empty) when
+    every ``remove_below`` measure is below its threshold; never above ``max_places`` or below
+    ``min_places`` (the rule's places, counted as the places decided, open or still to open)."""
+
+    review_months: Annotated[StrictInt, Field(ge=1, le=120)]
+    look_back_days: Annotated[float, Field(gt=0, le=3650, allow_inf_nan=False)]
+    step: Annotated[StrictInt, Field(ge=1)]
+    lead_days: Annotated[float, Field(ge=0, le=3650, allow_inf_nan=False)] = 0.0
+    min_places: Places
+    max_places: Places
+    add_above: RuleThresholds = RuleThresholds()
+    remove_below: RuleThresholds = RuleThresholds()
+    institutions: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CapacityRule:
+        if self.min_places > self.max_places:
+            raise ValueError(f"min_places {self.min_places} is above max_places {self.max_places}")
+        add, remove = self.add_above.given(), self.remove_below.given()
+        if not add and not remove:
+            raise ValueError("give add_above or remove_below thresholds (or both): the rule would never act")
+        # adding needs any add condition, removing every remove condition: both at once is impossible only if
+        # each add measure is also a remove measure with a threshold at or below the add threshold
+        for measure, above in add.items():
+            if remove and measure not in remove:
+                raise ValueError(
+                    f"remove_below.{measure} is missing: without it a review could meet add_above.{measure} and "
+                    f"every remove_below condition at once (give remove_below.{measure} at most {above:g})"
+                )
+            if remove and remove[measure] > above:
+                raise ValueError(
+                    f"remove_below.{measure} {remove[measure]:g} is above add_above.{measure} {above:g}: a "
+                    f"review between them would both add and remove places"
+                )
+        return self
+
+
 class Costs(Strict):
     """Kroner per day. Flexible and emergency places carry their own costs where they are defined."""
 
@@ -300,6 +366,7 @@ class Scenario(Strict):
     flexible: dict[str, FlexiblePlaces] = Field(default_factory=dict)
     attributes: dict[str, dict[str, Share]] = Field(default_factory=dict)
     parameter_uncertainty: ParameterUncertainty | None = None
+    capacity_rule: CapacityRule | None = None
 
     @model_validator(mode="after")
     def _uncertain_paths(self) -> Scenario:
@@ -380,9 +447,37 @@ class Scenario(Strict):
                 region_ok(f"allocation.nearest.{r}", other)
         if self.start_state is not None:
             self._check_start_state(errors, region_ok)
+        if self.capacity_rule is not None:
+            self._check_capacity_rule(errors)
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    def governed_units(self) -> list[tuple[str, str]]:
+        """(institution, unit) of the ordinary units the capacity rule decides, in the scenario's order."""
+        rule = self.capacity_rule
+        if rule is None:
+            return []
+        names = rule.institutions or list(self.institutions)
+        return [
+            (i, u) for i in self.institutions if i in names for u, unit in self.institutions[i].units.items()
+            if not unit.high_security
+        ]  # fmt: skip
+
+    def _check_capacity_rule(self, errors: list[str]) -> None:
+        for name in self.capacity_rule.institutions:
+            if name not in self.institutions:
+                errors.append(f"capacity_rule.institutions: unknown institution '{name}'")
+        governed = self.governed_units()
+        if not governed and not errors:
+            errors.append("capacity_rule.institutions: no ordinary unit for the rule to add places to")
+        for inst, unit in governed:
+            spec = self.institutions[inst].units[unit]
+            if spec.changes or spec.open_months:
+                errors.append(
+                    f"institutions.{inst}.units.{unit}: the capacity rule decides this unit's places; remove its "
+                    "changes/open_months or leave the institution out of capacity_rule.institutions"
+                )
 
     def _check_start_state(self, errors: list[str], region_ok) -> None:
         if self.horizon.warmup_days > 0:

@@ -138,3 +138,30 @@ def test_dispersion_gives_gamma_poisson_monthly_variance():
     assert_close("monthly cv^2", np.array(cv2), cv**2, max_rel_se=0.03)
     # the mean is unchanged by dispersion: total count / expected total per replication
     assert_close("count / expected", np.array(mean_ratio), 1.0, max_rel_se=0.01)
+
+
+def test_demand_changes_step_the_rate_on_their_dates():
+    """A factor 2 from 1 July 2025 and 0.5 from 1 January 2026: the monthly arrivals of 40 replications follow
+    the steps. Each half-year mean is within 4 standard errors of its expected count (Poisson, so the variance
+    is the mean): a false alarm about once in 16,000 tests."""
+    from sim.engine.clock import Clock
+    from sim.engine.demand import arrival_times
+    from sim.engine.streams import stream
+
+    data = pool(per_year=365.25 * 4, years=2, warmup_days=0)
+    data["placement_types"]["remand"]["demand"]["changes"] = [
+        {"date": "2025-07-01", "factor": 2.0},
+        {"date": "2026-01-01", "factor": 0.5},
+    ]
+    s = scenario_of(data)
+    clock = Clock.from_horizon(s.horizon)
+    wave = s.placement_types["remand"].demand
+    cuts = [clock.day_of(dt.date.fromisoformat(d)) for d in ("2025-07-01", "2026-01-01")]
+    periods = [(0.0, cuts[0], 4.0), (cuts[0], cuts[1], 8.0), (cuts[1], clock.end, 2.0)]
+    counts = np.zeros((40, 3))
+    for r in range(40):
+        t = arrival_times(wave, clock, stream(1, r, "arrivals/remand"))
+        counts[r] = [np.sum((t >= lo) & (t < hi)) for lo, hi, _ in periods]
+    for k, (lo, hi, per_day) in enumerate(periods):
+        expected = per_day * (hi - lo)
+        assert abs(counts[:, k].mean() - expected) < 4 * np.sqrt(expected / 40), (k, counts[:, k].mean(), expected)

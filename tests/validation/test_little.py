@@ -69,7 +69,7 @@ def test_sample_path_little_identities(baseline, replication):
     exp = Experiment(baseline)
     idx = {k: j for j, k in enumerate(exp.layout.keys)}
     rec = exp.records(replication)
-    values, daily, _ = exp.measures(rec)
+    values, daily, *_ = exp.measures(rec)
     W, E = exp.clock.warmup, exp.clock.end
     T = E - W
     a = rec.youths.arrival
