@@ -97,3 +97,17 @@ def test_by_year_refuses_a_horizon_of_less_than_two_years(tmp_path):
     assert "Traceback" not in result.output and not (tmp_path / "x").exists()
     result = CliRunner().invoke(main, ["size", str(BASELINE), "--target", "queue_length_mean <= 1", "--allow-cuts"])
     assert result.exit_code == 2 and "--allow-cuts goes with --by-year" in result.output
+
+
+def test_a_step_in_demand_needs_the_places_erlang_c_gives_before_and_after_it(tmp_path):
+    """8 arrivals a day, then 12 from 1 January 2026 (stays of a day, so each year is in balance within days):
+    Erlang C gives 11 places for P(wait > 1 day) <= 5 % at 8 erlangs (10 give 5.5 %) and 15 at 12 erlangs
+    (14 give 7 %). The simulated plan takes those, or one more where the 95 % bound just exceeds 5 %."""
+    assert [min(c for c in range(1, 30) if p_wait_over(c, a, 1.0, 1.0) <= 0.05) for a in (8.0, 12.0)] == [11, 15]
+    data = pool(places=10, per_year=8 * 365.25, mean_stay=1.0, years=3, warmup_days=30, replications=10)
+    data["placement_types"]["remand"]["demand"]["changes"] = [{"date": "2026-01-01", "factor": 1.5}]
+    base = scenario_of(data)
+    target = parse_target("p_wait_over_1_day[remand] <= 0.05")
+    plan = plan_by_year(base, target, parse_lever("institution:A", base), tmp_path, "test", progress=False)
+    got = [a.places for a in plan.years]
+    assert got[0] in (11, 12) and got[1] in (15, 16) and got[2] in (got[1], got[1] + 1), got
