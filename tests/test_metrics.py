@@ -27,11 +27,12 @@ def test_measures_give_every_catalogue_metric_and_no_other(policy_keys):
 
 
 def test_scopes_and_types_are_as_the_catalogue_says(policy_keys):
-    regions, institutions = {"North", "South"}, {"A", "B"}
+    regions, institutions, values = {"North", "South"}, {"A", "B"}, {"sex=girl", "sex=boy"}
     for m in METRICS:
         keys = [k for k in policy_keys if k[0] == m.name]
         scopes = {k[1] for k in keys} - {"national"}
-        expected = {"home": regions, "institution": regions | institutions, "national": set()}[m.scopes]
+        home = regions | (values if m.name != "queue_length_max" else set())
+        expected = {"home": home, "institution": regions | institutions, "national": set()}[m.scopes]
         assert scopes == expected, m.name
         types = {k[2] for k in keys}
         assert types == ({"all", "remand", "sentence", "social"} if m.by_type else {"all"}), m.name

@@ -10,6 +10,11 @@ The placement rule has two sides, and every handler of the model uses these two 
 - :meth:`WaitingList.first_eligible`: which waiting youth gets a place that frees in a unit: by priority,
   then first come, first served, among the youths the unit may take.
 
+With ``allocation.home_first_days`` a youth is offered only its home region's places for its first days on
+the list (:attr:`Allocation.home_groups` on arrival), and with an institution's ``refuses`` an institution
+may refuse a youth it is offered (:meth:`Allocation.choose_admitting`, :meth:`WaitingList.first_admissible`):
+the youth keeps its place on the list for the next suitable place.
+
 Both are small classes with one narrow job, so that a scenario can swap in another rule.
 """
 
@@ -42,6 +47,18 @@ class WaitingList:
         self._levels[self._level_of_type[type_index]].remove(youth)
         self.size -= 1
 
+    def first_admissible(self, eligible: Sequence[bool], profile: Sequence[int], admits) -> int:
+        """Remove and return the first youth the place takes by profile and ``admits(youth)`` (home-first
+        window, refusals), or -1; ``admits`` is asked only of youths the place takes by profile, in order."""
+        if self.size:
+            for level in self._levels:
+                for pos, youth in enumerate(level):
+                    if eligible[profile[youth]] and admits(youth):
+                        del level[pos]
+                        self.size -= 1
+                        return youth
+        return -1
+
     def first_eligible(self, eligible: Sequence[bool], profile: Sequence[int]) -> int:
         """Remove and return the first youth whose profile the place takes (``eligible[profile[y]]``), or -1."""
         if self.size:
@@ -59,6 +76,11 @@ class Allocation:
 
     def __init__(self, network: Network):
         self.groups = network.groups  # (profile, home) -> units by region and kind, in the order tried
+        # the same groups in the home region only: a youth's first days under allocation.home_first_days
+        regions = [u.region for u in network.units]
+        self.home_groups = {
+            (p, home): tuple(g for g in groups if regions[g[0]] == home) for (p, home), groups in self.groups.items()
+        }
         self._eligible = [list(u.eligible) for u in network.units]
         # the same groups without emergency units: where a youth moves when an emergency place is overdue
         kinds = [u.kind for u in network.units]
@@ -78,6 +100,21 @@ class Allocation:
                     best, most = u, free[u]
             if best >= 0:
                 return best
+        return -1
+
+    @staticmethod
+    def choose_admitting(groups, free, refused: Sequence[bool], unit_inst: Sequence[int], refusal) -> int:
+        """:meth:`choose` for a youth some institutions refuse (``refused[institution]``): in each group the
+        units with free places are asked in order of most free places (ties: the first listed); a refusing
+        institution's unit is passed over and ``refusal(institution)`` called, and the next is asked. Without
+        refusals it chooses what :meth:`choose` does."""
+        for group in groups:
+            asked = sorted((u for u in group if free[u] > 0), key=lambda u: -free[u])
+            for u in asked:
+                if refused[unit_inst[u]]:
+                    refusal(unit_inst[u])
+                    continue
+                return u
         return -1
 
     def eligibility(self, unit: int) -> list[bool]:

@@ -76,7 +76,13 @@ class Model:
         self.decisions: list[tuple[float, int, int, int, int]] = []  # (time, action, before, after, reason)
         # without emergency places or moves, a freed place goes straight to the waiting list (fast path)
         self._simple = not self._nearer and EMERGENCY not in self.kind
-        self.place, self.take = self._placer(), self._taker()
+        # home-first placement and refusals: the general side of the rule (placement.py's checks) is used
+        self._hf = list(network.home_first)  # by type: days only home places count
+        self._general = any(self._hf) or network.has_refusals
+        self._refused = youths.refused.tolist() if network.has_refusals else None
+        self.refusals: list[tuple[float, int, int]] = []  # (time, youth, institution), once a pair
+        self._refusal_seen: set[tuple[int, int]] = set()
+        self.place, self.take = self._placer(), (self._general_taker() if self._general else self._taker())
 
     def _youth_lists(self, network: Network, youths: Youths) -> None:
         """Per-youth plain lists: indexing them in the event loop is several times faster than numpy scalars."""
@@ -92,6 +98,9 @@ class Model:
         keys = (youths.profile * n_regions + youths.home).tolist()
         by_key = [groups[p, h] for p in range(network.n_profiles) for h in range(n_regions)]
         self._groups = list(map(by_key.__getitem__, keys))
+        if any(network.home_first):
+            by_key = [self.allocation.home_groups[p, h] for p in range(network.n_profiles) for h in range(n_regions)]
+            self._home_groups = list(map(by_key.__getitem__, keys))
         if no_emergency is not groups:  # only where the network has emergency places
             by_key = [no_emergency[p, h] for p in range(network.n_profiles) for h in range(n_regions)]
             self._groups_no_emergency = list(map(by_key.__getitem__, keys))
@@ -197,6 +206,7 @@ class Model:
             openings=np.array(self.openings, dtype=float).reshape(-1, 3),
             overdue=np.array(self.overdue, dtype=float).reshape(-1, 2),
             decisions=np.array(self.decisions, dtype=float).reshape(-1, 5),
+            refusals=np.array(self.refusals, dtype=float).reshape(-1, 3),
         )
 
     # --- the placement action -------------------------------------------------------------------
@@ -241,6 +251,49 @@ class Model:
 
         return take
 
+    def _general_taker(self):
+        """``take(u, now)`` with home-first windows and refusals: the first waiting youth unit ``u`` takes by
+        profile and :meth:`_admits`."""
+        waiting, elig, profile, flag = self.waiting, self._elig, self._profile, self._waiting_flag
+
+        def take(u: int, now: float) -> int:
+            j = waiting.first_admissible(elig[u], profile, lambda y: self._admits(y, u, now))
+            if j >= 0:
+                flag[j] = False
+                if self._has_flex:
+                    self.flex.queue_changed(profile[j], -1, now)
+            return j
+
+        return take
+
+    def _admits(self, j: int, u: int, now: float) -> bool:
+        """May unit ``u`` take waiting youth ``j`` now: not in the youth's home-first window unless at home, and
+        not refused by the unit's institution (a refusal is counted, once a youth and institution)."""
+        hf = self._hf[self._type[j]]
+        if hf and self.unit_region[u] != self._home[j] and now < self._arrival[j] + hf:
+            return False
+        return self._accepts(j, u, now)
+
+    def _accepts(self, j: int, u: int, now: float) -> bool:
+        """Whether unit ``u``'s institution takes youth ``j`` (False, and a refusal counted, if it refuses)."""
+        if self._refused is None or not self._refused[j][self.unit_inst[u]]:
+            return True
+        self._refusal(j, self.unit_inst[u], now)
+        return False
+
+    def _refusal(self, j: int, inst: int, now: float) -> None:
+        if (j, inst) not in self._refusal_seen:
+            self._refusal_seen.add((j, inst))
+            self.refusals.append((now, j, inst))
+
+    def _choose(self, i: int, groups, now: float) -> int:
+        """The unit for youth ``i`` among ``groups`` (the rule), asking around the institutions that refuse it."""
+        if self._refused is None or not any(self._refused[i]):
+            return Allocation.choose(groups, self.free)
+        return Allocation.choose_admitting(
+            groups, self.free, self._refused[i], self.unit_inst, lambda inst: self._refusal(i, inst, now)
+        )
+
     def _place_at_start(self, i: int, u: int) -> None:
         """A youth already in unit ``u`` on the start date (may exceed its places: they then drain)."""
         self.occupied[u] += 1
@@ -267,9 +320,15 @@ class Model:
         """``arrive(i, now)``: youth ``i`` arrives and is placed by the rule, or waits, or is diverted."""
         free, groups, choose, place = self.free, self._groups, Allocation.choose, self.place
         patience_of, arrival = self._patience, self._arrival
+        general, hf_of, types = self._general, self._hf, self._type
 
         def arrive(i: int, now: float) -> None:
-            u = choose(groups[i], free) if any(free) else -1  # nothing free anywhere: straight to the list
+            if general:  # home-first windows, refusals
+                hf = hf_of[types[i]]
+                window = hf and now < arrival[i] + hf
+                u = self._choose(i, self._home_groups[i] if window else groups[i], now) if any(free) else -1
+            else:
+                u = choose(groups[i], free) if any(free) else -1  # nothing free anywhere: straight to the list
             if u >= 0:
                 free[u] -= 1
                 place(i, u, now)
@@ -282,6 +341,8 @@ class Model:
             self._waiting_flag[i] = True
             if self._has_flex:
                 self.flex.queue_changed(self._profile[i], +1, now)
+            if general and window:  # after the window, places anywhere count: look again then
+                self.at(arrival[i] + hf - now, i, self._on_home_first_ends)
             if patience != math.inf:
                 arrived = arrival[i]
                 self.at(patience if arrived == now else arrived + patience - now, i, self._on_withdrawal)
@@ -350,7 +411,7 @@ class Model:
                 self._move(j, u, now, MOVE_EMERGENCY_ENDS)
                 return True
         for j in self._overdue_now:
-            if elig[profile[j]]:
+            if elig[profile[j]] and (not self._general or self._accepts(j, u, now)):
                 self._move(j, u, now, MOVE_OVERDUE)
                 return True
         j = self.take(u, now) if self.waiting.size else -1
@@ -390,8 +451,9 @@ class Model:
             if c < 0 or self.unit_region[c] == region:
                 continue  # left, or already home: drop from the list
             if moved < 0 and elig[self._profile[j]] and self.kind[c] != EMERGENCY:
-                moved = j
-                continue
+                if not self._general or self._accepts(j, u, now):
+                    moved = j
+                    continue
             keep.append(j)
         away[:] = keep
         if moved < 0:
@@ -457,7 +519,22 @@ class Model:
         now = self.env._now
         self.overdue.append((now, j))
         self._overdue_now.append(j)
-        u = Allocation.choose(self._groups_no_emergency[j], self.free)
+        u = self._choose(j, self._groups_no_emergency[j], now)
         if u >= 0:
             self.free[u] -= 1
             self._move(j, u, now, MOVE_OVERDUE)
+
+    def _on_home_first_ends(self, event: simpy.Event) -> None:
+        """A youth's home-first window has passed: if still waiting, places anywhere count from now."""
+        i = event._value
+        if not self._waiting_flag[i] or not any(self.free):
+            return
+        now = self.env._now
+        u = self._choose(i, self._groups[i], now)
+        if u >= 0:
+            self.waiting.remove(i, self._type[i])
+            self._waiting_flag[i] = False
+            if self._has_flex:
+                self.flex.queue_changed(self._profile[i], -1, now)
+            self.free[u] -= 1
+            self.place(i, u, now)

@@ -54,6 +54,15 @@ class Network:
     emergency_days: tuple[float, ...]  # by unit: the longest an emergency place may be used (inf if not one)
     move_nearer_home: bool
     capacity_rule: CompiledRule | None = None  # sim.engine.capacity_rule
+    home_first: tuple[float, ...] = ()  # by type index: days only the home region's places count (0: none)
+    travel: tuple[tuple[float, ...], ...] = ()  # [home region][region of the place] hours, () if not given
+    max_travel: float | None = None  # placed farther than this counts as out of region
+    # by institution: ((attribute index, refusal probability by value index), ...); () where it refuses none
+    refuses: tuple[tuple[tuple[int, tuple[float, ...]], ...], ...] = ()
+
+    @property
+    def has_refusals(self) -> bool:
+        return any(self.refuses)
 
     @property
     def n_units(self) -> int:
@@ -261,5 +270,26 @@ def compile_network(scenario: Scenario, clock: Clock) -> Network:
         emergency_days=tuple(emergency_days),
         move_nearer_home=scenario.allocation.move_nearer_home,
     )
-    # the rule needs the units' indices: compiled on the network it decides
-    return dataclasses.replace(network, capacity_rule=compile_rule(scenario, network, clock))
+    # the capacity rule and the placement rules need the units' indices: compiled on the network they decide
+    return dataclasses.replace(
+        network, capacity_rule=compile_rule(scenario, network, clock), **_placement_rules(scenario, network)
+    )
+
+
+def _placement_rules(scenario: Scenario, network: Network) -> dict:
+    """Home-first windows by type, travel hours between regions, and each institution's refusal rules."""
+    a, regions, attributes = scenario.allocation, network.regions, network.attributes
+    names = [n for n, _ in attributes]
+    refuses = tuple(
+        tuple(
+            (names.index(attr), tuple(probs.get(v, 0.0) for v in attributes[names.index(attr)][1]))
+            for attr, probs in inst.refuses.items()
+        )
+        for inst in scenario.institutions.values()
+    )
+    return {
+        "home_first": tuple(float(a.home_first_days.get(t, 0.0)) for t in network.types),
+        "travel": tuple(tuple(a.travel(x, y) for y in regions) for x in regions) if a.travel_hours else (),
+        "max_travel": a.max_travel_hours,
+        "refuses": refuses,
+    }

@@ -30,7 +30,8 @@ class Records:
     normed places, or more while a closure waits for youths to leave (emergency places: those occupied).
     ``openings`` rows are ``(day, unit, places)`` for each opening of flexible places; ``overdue`` rows
     ``(day, youth)`` for each emergency place used beyond its limit; ``decisions`` rows ``(day, action, places
-    before, places after, reason)`` for each review of the capacity rule (:mod:`sim.engine.capacity_rule`).
+    before, places after, reason)`` for each review of the capacity rule (:mod:`sim.engine.capacity_rule`);
+    ``refusals`` rows ``(day, youth, institution)`` the first time an institution refused a youth offered to it.
     """
 
     youths: Youths
@@ -45,6 +46,7 @@ class Records:
     openings: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
     overdue: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
     decisions: np.ndarray = field(default_factory=lambda: np.empty((0, 5)))
+    refusals: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
 
     def subset(self, keep: np.ndarray) -> Records:
         """The records of the youths ``keep`` (a boolean mask), their moves renumbered; places and openings as
@@ -54,6 +56,10 @@ class Records:
         new[index] = np.arange(index.size)
         moves = self.moves[keep[self.moves[:, 1].astype(np.int64)]] if len(self.moves) else self.moves
         overdue = self.overdue[keep[self.overdue[:, 1].astype(np.int64)]] if len(self.overdue) else self.overdue
+        refusals = self.refusals[keep[self.refusals[:, 1].astype(np.int64)]] if len(self.refusals) else self.refusals
+        if len(refusals):
+            refusals = refusals.copy()
+            refusals[:, 1] = new[refusals[:, 1].astype(np.int64)]
         if len(moves):
             moves = moves.copy()
             moves[:, 1] = new[moves[:, 1].astype(np.int64)]
@@ -62,7 +68,7 @@ class Records:
             overdue[:, 1] = new[overdue[:, 1].astype(np.int64)]
         return replace(
             self, youths=self.youths.subset(index), admitted=self.admitted[index], unit=self.unit[index],
-            left=self.left[index], withdrawn=self.withdrawn[index], moves=moves, overdue=overdue,
+            left=self.left[index], withdrawn=self.withdrawn[index], moves=moves, overdue=overdue, refusals=refusals,
         )  # fmt: skip
 
     def segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -99,6 +99,8 @@ class Reference:
         self.rule = network.capacity_rule
         self.decided = list(self.rule.start) if self.rule else []  # the rule's units' places decided so far
         self.decisions: list[tuple] = []
+        self.refused = youths.refused.tolist() if network.has_refusals else None  # [youth][institution]
+        self.refusals: list[tuple] = []  # (time, youth, institution), the first refusal of each pair
 
     def run(self) -> Records:
         env = self.env
@@ -113,12 +115,16 @@ class Reference:
 
     def _records(self, end: float) -> Records:
         """The records so far (at the end, or at a review of the capacity rule)."""
-        rows = [(self.moves, 5), (self.openings, 3), (self.overdue, 2), (self.open_log, 3), (self.decisions, 5)]
-        moves, openings, overdue, open_log, decisions = (np.array(r, dtype=float).reshape(-1, k) for r, k in rows)
+        rows = [(self.moves, 5), (self.openings, 3), (self.overdue, 2), (self.open_log, 3), (self.decisions, 5),
+                (self.refusals, 3)]  # fmt: skip
+        moves, openings, overdue, open_log, decisions, refusals = (
+            np.array(r, dtype=float).reshape(-1, k) for r, k in rows
+        )
         return Records(
             youths=self.youths, admitted=np.array(self.admitted), unit=np.array(self.unit, dtype=np.int64),
             left=np.array(self.left), withdrawn=np.array(self.withdrawn), open_log=open_log, end=end,
             events=self.events, moves=moves, openings=openings, overdue=overdue, decisions=decisions,
+            refusals=refusals,
         )  # fmt: skip
 
     # --- the processes --------------------------------------------------------------------------
@@ -131,7 +137,10 @@ class Reference:
         else:
             yield Arrival(env, max(self.arrival[i], 0.0))  # those waiting on the start date arrive at 0
             self.events += 1
-            u = Allocation.choose(self.allocation.groups[self.profile[i], self.home[i]], self._free())
+            hf = self.network.home_first[self.type[i]]
+            window = hf and env.now < self.arrival[i] + hf  # only the home region's places, for now
+            table = self.allocation.home_groups if window else self.allocation.groups
+            u = self._choose(i, table[self.profile[i], self.home[i]])
             if u >= 0:
                 self._place(i, u)
             elif self.patience[i] == 0.0:  # a type without a waiting list: diverted at once
@@ -142,6 +151,8 @@ class Reference:
                 self.waiting.push(i, self.type[i])
                 self.queue.add(i)
                 self._queue_changed()
+                if window:
+                    env.process(self._home_first_ends(i, env.timeout(self.arrival[i] + hf - env.now)))
                 try:
                     yield self._patience(i)
                 except simpy.Interrupt:  # placed: whoever placed the youth has set the stay going
@@ -198,9 +209,51 @@ class Reference:
             return  # gone, or moved already
         self.overdue.append((self.env.now, i))
         self.overdue_now.append(i)
-        to = Allocation.choose(self.allocation.groups_no_emergency[self.profile[i], self.home[i]], self._free())
+        to = self._choose(i, self.allocation.groups_no_emergency[self.profile[i], self.home[i]])
         if to >= 0:
             self._move(i, to, MOVE_OVERDUE)
+
+    def _home_first_ends(self, i: int, window: simpy.Timeout):
+        """When youth ``i``'s home-first window (``window``, made on arrival) runs out and it still waits, the
+        places free anywhere count: it takes the one the rule chooses, if any."""
+        yield window
+        if i not in self.queue:
+            return
+        u = self._choose(i, self.allocation.groups[self.profile[i], self.home[i]])
+        if u >= 0:
+            self.waiting.remove(i, self.type[i])
+            self.queue.remove(i)
+            self._queue_changed()
+            self._place(i, u)
+            self.processes[i].interrupt()
+
+    # --- refusals and home-first windows --------------------------------------------------------------------
+    def _choose(self, i: int, groups) -> int:
+        """The unit for youth ``i`` among ``groups``, asking around the institutions that refuse it."""
+        if self.refused is None or not any(self.refused[i]):
+            return Allocation.choose(groups, self._free())
+        now = self.env.now
+        return Allocation.choose_admitting(
+            groups, self._free(), self.refused[i], self.inst, lambda inst: self._refusal(i, inst, now)
+        )
+
+    def _accepts(self, i: int, u: int) -> bool:
+        """Whether the institution of unit ``u`` takes youth ``i``; a refusal is recorded (once a pair) if not."""
+        if self.refused is None or not self.refused[i][self.inst[u]]:
+            return True
+        self._refusal(i, self.inst[u], self.env.now)
+        return False
+
+    def _refusal(self, i: int, inst: int, now: float) -> None:
+        if not any(r[1] == i and r[2] == inst for r in self.refusals):
+            self.refusals.append((now, i, inst))
+
+    def _admits(self, i: int, u: int) -> bool:
+        """A waiting youth outside its home region during its home-first window is not offered ``u``."""
+        hf = self.network.home_first[self.type[i]]
+        if hf and self.region[u] != self.home[i] and self.env.now < self.arrival[i] + hf:
+            return False
+        return self._accepts(i, u)
 
     def _trigger(self, pool: Pool, since: float, count: simpy.Timeout):
         """The pool's waiting list has been long since ``since``. If it still is when ``count`` (for_days, made
@@ -333,7 +386,7 @@ class Reference:
         if j >= 0:
             self._move(j, u, MOVE_EMERGENCY_ENDS)
             return True
-        j = next((j for j in self.overdue_now if ok[profile[j]]), -1)
+        j = next((j for j in self.overdue_now if ok[profile[j]] and self._accepts(j, u)), -1)
         if j >= 0:
             self._move(j, u, MOVE_OVERDUE)
             return True
@@ -341,7 +394,9 @@ class Reference:
             return True
         if self.network.move_nearer_home and self.kind[u] == REGULAR:
             away = self.away[self.region[u]]  # longest away first; not out of an emergency place
-            j = next((j for j in away if ok[profile[j]] and self.kind[self.cur[j]] != EMERGENCY), -1)
+            j = next(
+                (j for j in away if ok[profile[j]] and self.kind[self.cur[j]] != EMERGENCY and self._accepts(j, u)), -1
+            )
             if j >= 0:
                 self._move(j, u, MOVE_NEARER_HOME)
                 return True
@@ -355,7 +410,7 @@ class Reference:
     # --- the waiting list -----------------------------------------------------------------------
     def _admit_waiting(self, u: int) -> bool:
         """The first waiting youth whom unit ``u`` may take gets a free place there (False if none waits)."""
-        j = self.waiting.first_eligible(self.allocation.eligibility(u), self.profile)
+        j = self.waiting.first_admissible(self.allocation.eligibility(u), self.profile, lambda y: self._admits(y, u))
         if j < 0:
             return False
         self.queue.remove(j)

@@ -30,18 +30,21 @@ class Youths:
     patience: np.ndarray  # days on the waiting list, from arrival, before withdrawal
     start_unit: np.ndarray  # unit of a youth already placed on the start date, else -1
     profile: np.ndarray  # what eligibility depends on: type, high security, attributes (Network.profile)
+    attributes: np.ndarray | None = None  # [youth, attribute]: value index of each of Network.attributes
+    refused: np.ndarray | None = None  # [youth, institution]: the institution refuses the youth (refuses)
 
     def __len__(self) -> int:
         return self.arrival.size
 
     def subset(self, index: np.ndarray) -> Youths:
         """The youths at ``index`` (positions), in that order."""
-        return Youths(*(getattr(self, f.name)[index] for f in fields(self)))
+        return Youths(*(None if (a := getattr(self, f.name)) is None else a[index] for f in fields(self)))
 
     @classmethod
-    def empty(cls) -> Youths:
+    def empty(cls, attributes: int = 0, institutions: int = 0) -> Youths:
         f, i = np.empty(0), np.empty(0, dtype=np.int64)
-        return cls(f, i, i, np.empty(0, dtype=bool), f, f, i, i)
+        values, refused = np.zeros((0, attributes), dtype=np.int64), np.zeros((0, institutions), dtype=bool)
+        return cls(f, i, i, np.empty(0, dtype=bool), f, f, i, i, values, refused)
 
 
 def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication: int) -> Youths:
@@ -64,13 +67,18 @@ def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication:
             patience = stays.mean_of(w) * stays.unit_draws(w, n, stream(seed, replication, f"withdrawal/{tname}"))
         else:
             patience = np.full(n, np.inf if ptype.waiting_list else 0.0)  # 0: diverted when no place is free
-        profile = network.profile(k, hs.astype(np.int64), _attributes(scenario, tname, n, seed, replication))
-        parts.append((t, np.full(n, k), home, hs, unit_stay * mean, patience, np.full(n, -1), profile))
+        attrs = _attributes(scenario, tname, n, seed, replication)
+        profile = network.profile(k, hs.astype(np.int64), attrs)
+        values = np.column_stack(attrs) if attrs else np.zeros((n, 0), dtype=np.int64)
+        refused = _refusals(network, values, tname, seed, replication)
+        parts.append((t, np.full(n, k), home, hs, unit_stay * mean, patience, np.full(n, -1), profile, values, refused))
     if scenario.start_state is not None:
         parts.extend(_start_state(scenario, network, clock, replication))
-    cols = [np.concatenate(c) for c in zip(*parts)] if parts else [np.empty(0)] * 8
+    if not parts:
+        return Youths.empty(len(network.attributes), len(network.institutions))
+    cols = [np.concatenate(c) for c in zip(*parts)]
     order = np.argsort(cols[0], kind="stable")
-    arrival, typ, home, hs, stay, patience, start_unit, profile = (c[order] for c in cols)
+    arrival, typ, home, hs, stay, patience, start_unit, profile, values, refused = (c[order] for c in cols)
     as_int = np.int64
     return Youths(
         arrival,
@@ -81,7 +89,26 @@ def draw_youths(scenario: Scenario, network: Network, clock: Clock, replication:
         patience,
         start_unit.astype(as_int),
         profile.astype(as_int),
+        values.astype(as_int),
+        refused.astype(bool),
     )
+
+
+def _refusals(network: Network, values: np.ndarray, tname: str, seed: int, replication: int, prefix: str = ""):
+    """[youth, institution]: whether each institution refuses each youth. One uniform draw per youth and
+    institution, from the institution's own stream (so that scenarios stay paired); the youth is refused with
+    probability 1 - prod(1 - p) over the institution's refusal rules that match the youth's values."""
+    n = len(values)
+    out = np.zeros((n, len(network.institutions)), dtype=bool)
+    for i, rules in enumerate(network.refuses):
+        if not rules:
+            continue
+        keep = np.ones(n)
+        for attr, probs in rules:
+            keep *= 1.0 - np.asarray(probs)[values[:, attr]]
+        u = stream(seed, replication, f"{prefix}refusals/{network.institutions[i]}/{tname}").random(n)
+        out[:, i] = u < 1.0 - keep
+    return out
 
 
 def _attributes(scenario: Scenario, tname: str, n: int, seed: int, replication: int, prefix: str = "") -> list:
@@ -128,10 +155,13 @@ def _start_state(scenario: Scenario, network: Network, clock: Clock, replication
                 else:
                     patience = np.full(n, np.inf)
                 home, hs, unit = row.home, row.high_security, -1
-            attrs = _attributes(scenario, row.type, n, seed, replication, prefix=f"{rng_name}/{len(rows)}/")
+            prefix = f"{rng_name}/{len(rows)}/"
+            attrs = _attributes(scenario, row.type, n, seed, replication, prefix=prefix)
             profile = network.profile(k, np.full(n, int(hs)), attrs)
+            values = np.column_stack(attrs) if attrs else np.zeros((n, 0), dtype=np.int64)
+            refused = _refusals(network, values, row.type, seed, replication, prefix)
             rows.append((
                 clock.warmup - elapsed, np.full(n, k), np.full(n, network.regions.index(home)),
-                np.full(n, hs, dtype=bool), stay, patience, np.full(n, unit), profile,
+                np.full(n, hs, dtype=bool), stay, patience, np.full(n, unit), profile, values, refused,
             ))  # fmt: skip
     return rows

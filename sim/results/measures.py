@@ -189,6 +189,7 @@ class Measures:
                 rule = scenario.institutions[network.institutions[info.institution]].emergency
                 self.emergency_day_cost[u] = rule.cost_place_day
         self.inst_region = np.array(network.institution_region, dtype=np.int64)
+        self.travel = np.array(network.travel, dtype=float) if network.travel else None
         self.days = int(round(clock.end - clock.warmup))
         self.census = clock.warmup + np.arange(1, self.days + 1, dtype=float)
         years = clock.calendar_years()
@@ -228,12 +229,14 @@ class Measures:
         self._days_full(put, full)
         self._policy_metrics(w, put)
         self._cost_metrics(w, put)
+        self._attribute_metrics(w, put)
         return keys, np.column_stack(columns), series, daily
 
     def _empty(self) -> Records:
         e, ei = np.empty(0), np.empty(0, dtype=np.int64)
         log = np.array([(0.0, u, p) for u, p in enumerate(self.net.initial_places)], dtype=float).reshape(-1, 3)
-        return Records(Youths.empty(), e, ei, e, e, log, self.clock.end)
+        youths = Youths.empty(len(self.net.attributes), len(self.net.institutions))
+        return Records(youths, e, ei, e, e, log, self.clock.end)
 
     def _window(self, rec: Records) -> Window:
         net = self.net
@@ -277,7 +280,8 @@ class Measures:
         return w
 
     def _youth_metrics(self, w: Window, put) -> None:
-        """Arrivals, waits, queues, out-of-region placements: nationally and by home region, by type.
+        """Arrivals, waits, queues, refusals, placements away from home and travel: nationally and by home
+        region, by type.
 
         Sums per (period, home region, type) cell, then added up to the coarser scopes; quantiles per group
         from one sort. A youth's wait belongs to the period of its arrival and is counted to its placement
@@ -285,46 +289,62 @@ class Measures:
         """
         net = self.net
         y = w.rec.youths
-        totals, quant = self._youth_totals(w)
+        totals, quant = self._youth_totals(w, y.home, len(net.regions))
         queue_max = {
             k: self._queue_max(y.arrival, w.q_end, y.type == k if k >= 0 else None) for k in range(-1, len(net.types))
         }
-        scopes = [("national", -1)] + [(r, h) for h, r in enumerate(net.regions)]
-        for scope, h in scopes:
-            for k, ptype in [(-1, "all")] + list(enumerate(net.types)):
+        for scope, h in [("national", -1)] + [(r, h) for h, r in enumerate(net.regions)]:
+            self._youth_scope(w, put, scope, h, totals, quant, queue_max if h < 0 else None)
 
-                def total(name: str, h=h, k=k) -> np.ndarray:
-                    t = totals[name]
-                    if h < 0:
-                        return t["all"] if k < 0 else t["type"][:, k]
-                    return t["region"][:, h] if k < 0 else t["cell"][:, h, k]
+    def _attribute_metrics(self, w: Window, put) -> None:
+        """The same figures for the youths with each value of each scenario attribute (scope ``ATTRIBUTE=VALUE``,
+        e.g. ``danger=high``): "youths with a high danger score wait 9 days"."""
+        values = w.rec.youths.attributes
+        for a, (name, names) in enumerate(self.net.attributes):
+            totals, quant = self._youth_totals(w, values[:, a], len(names))
+            for v, value in enumerate(names):
+                self._youth_scope(w, put, f"{name}={value}", v, totals, quant, None)
 
+    def _youth_scope(self, w: Window, put, scope: str, h: int, totals: dict, quant: dict, queue_max) -> None:
+        """The youth figures of one scope: group ``h`` of the grouping of ``totals`` (-1: all youths)."""
+        for k, ptype in [(-1, "all")] + list(enumerate(self.net.types)):
+
+            def total(name: str, k=k) -> np.ndarray:
+                t = totals[name]
                 if h < 0:
-                    q = quant["all"] if k < 0 else quant["type"][:, k]
-                else:
-                    q = quant["region"][:, h] if k < 0 else quant["cell"][:, h, k]
-                n_w = total("waits")
-                put("arrivals_per_year", scope, ptype, total("arrivals") / w.years)
-                put("withdrawn_per_year", scope, ptype, total("withdrawn") / w.years)
-                put("diverted_per_year", scope, ptype, total("diverted") / w.years)
-                put("queue_length_mean", scope, ptype, total("queue_days") / w.T)
-                if scope == "national":
-                    put("queue_length_max", scope, ptype, queue_max[k])
-                put("wait_days_mean", scope, ptype, _share(total("wait_sum"), n_w))
-                put("wait_days_p50", scope, ptype, q[:, 0])
-                put("wait_days_p95", scope, ptype, q[:, 1])
-                put("p_wait_over_1_day", scope, ptype, _share(total("over_1"), n_w))
-                put("p_wait_over_7_days", scope, ptype, _share(total("over_7"), n_w))
-                put("out_of_region_share", scope, ptype, _share(total("away"), total("admitted")))
+                    return t["all"] if k < 0 else t["type"][:, k]
+                return t["region"][:, h] if k < 0 else t["cell"][:, h, k]
 
-    def _youth_totals(self, w: Window) -> tuple[dict, dict]:
-        """Per youth quantity, its totals by scope (all, type, region, cell; each [P, ...]), and the wait
-        quantiles by the same scopes."""
+            if h < 0:
+                q = quant["all"] if k < 0 else quant["type"][:, k]
+            else:
+                q = quant["region"][:, h] if k < 0 else quant["cell"][:, h, k]
+            n_w = total("waits")
+            put("arrivals_per_year", scope, ptype, total("arrivals") / w.years)
+            put("withdrawn_per_year", scope, ptype, total("withdrawn") / w.years)
+            put("diverted_per_year", scope, ptype, total("diverted") / w.years)
+            put("queue_length_mean", scope, ptype, total("queue_days") / w.T)
+            if queue_max is not None:
+                put("queue_length_max", scope, ptype, queue_max[k])
+            put("wait_days_mean", scope, ptype, _share(total("wait_sum"), n_w))
+            put("wait_days_p50", scope, ptype, q[:, 0])
+            put("wait_days_p95", scope, ptype, q[:, 1])
+            put("p_wait_over_1_day", scope, ptype, _share(total("over_1"), n_w))
+            put("p_wait_over_7_days", scope, ptype, _share(total("over_7"), n_w))
+            put("out_of_region_share", scope, ptype, _share(total("away"), total("admitted")))
+            put("refusals_per_year", scope, ptype, total("refusals") / w.years)
+            travel = _share(total("travel"), total("admitted")) if self.travel is not None else np.nan
+            put("travel_hours_mean", scope, ptype, travel)
+
+    def _youth_totals(self, w: Window, group: np.ndarray, n_groups: int) -> tuple[dict, dict]:
+        """Per youth quantity, its totals by scope (all, type, and by ``group``: "region" and "cell", the group
+        by type; each [P, ...]), and the wait quantiles by the same scopes. ``group`` is the home region of
+        each youth, or the value of an attribute."""
         net = self.net
         y, rec = w.rec.youths, w.rec
         a, home, s, unit, wd = y.arrival, y.home, rec.admitted, rec.unit, rec.withdrawn
-        n_regions, n_types, n_p = len(net.regions), len(net.types), len(self.lo)
-        cell = home * n_types + y.type
+        n_regions, n_types, n_p = n_groups, len(net.types), len(self.lo)
+        cell = group * n_types + y.type
         n_cells = n_regions * n_types
         waited = w.arrived_in & (w.placed | np.isnan(wd))[None, :]  # placed, or still waiting at the end
         wait = np.where(w.placed, s, w.end) - a
@@ -338,7 +358,9 @@ class Measures:
             "over_1": waited & (wait > 1)[None, :],
             "over_7": waited & (wait > 7)[None, :],
             "admitted": w.admitted_in,
-            "away": w.admitted_in & (self.unit_region[np.maximum(unit, 0)] != home)[None, :],
+            "away": w.admitted_in & self._away(home, unit)[None, :],
+            "refusals": self._refusals_by_youth(w),
+            "travel": w.admitted_in * self._travel_of(home, unit)[None, :],
         }
         offsets = _offsets(cell, n_cells, n_p)
         totals = {}
@@ -359,6 +381,28 @@ class Measures:
             "all": quantiles(p_of, n_p, (n_p,)),
         }
         return totals, quant
+
+    def _travel_of(self, home: np.ndarray, unit: np.ndarray) -> np.ndarray:
+        """Hours from each youth's home region to its first place's region (0 without travel hours)."""
+        if self.travel is None:
+            return np.zeros(home.size)
+        return self.travel[home, self.unit_region[np.maximum(unit, 0)]]
+
+    def _away(self, home: np.ndarray, unit: np.ndarray) -> np.ndarray:
+        """Placed out of region: farther than allocation.max_travel_hours if given, else outside the home region."""
+        if self.net.max_travel is not None:
+            return self._travel_of(home, unit) > self.net.max_travel
+        return self.unit_region[np.maximum(unit, 0)] != home
+
+    def _refusals_by_youth(self, w: Window) -> np.ndarray:
+        """[P, youth]: refusals of each youth in each period."""
+        out = np.zeros((len(self.lo), len(w.rec.youths)))
+        refusals = w.rec.refusals
+        if len(refusals):
+            inside = w.inside(refusals[:, 0])
+            for p in range(len(self.lo)):
+                np.add.at(out[p], refusals[inside[p], 1].astype(np.int64), 1.0)
+        return out
 
     def _place_metrics(self, w: Window, put) -> None:
         """Occupancy, places, admissions: nationally, by the institution's region and by institution."""
@@ -403,6 +447,8 @@ class Measures:
         np.add.at(open_census, self.unit_inst, open_census_unit.astype(np.int64))
         queue_by_type = _counts_up_to(y.arrival, t, y.type, n_types) - _counts_up_to(w.q_end, t, y.type, n_types)
         queue_census = [queue_by_type.sum(axis=0), *queue_by_type]
+        n_regions = len(net.regions)
+        queue_by_home = _counts_up_to(y.arrival, t, y.home, n_regions) - _counts_up_to(w.q_end, t, y.home, n_regions)
         # a day is full for ordinary youths when no ordinary place is free at its end, whatever the
         # high-security units hold (they cannot take them); emergency places are open only when used
         hs_unit = self.unit_hs
@@ -414,6 +460,7 @@ class Measures:
         series = [("occupancy", "national")] + [("occupancy", n) for n in net.institutions]
         series += [("places_open", "national")] + [("places_open", n) for n in net.institutions]
         series += [("queue", "all")] + [("queue", p) for p in net.types]
+        series += [("queue_home", r) for r in net.regions]
         daily = np.vstack(
             [
                 occ_census.sum(axis=0)[None],
@@ -421,6 +468,7 @@ class Measures:
                 open_census.sum(axis=0)[None],
                 open_census,
                 np.array(queue_census),
+                queue_by_home.reshape(n_regions, -1),
             ]
         )
         return series, daily.astype(np.int32), full

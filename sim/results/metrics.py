@@ -5,9 +5,10 @@ documentation (``docs/metrics.md``, written by :func:`markdown`) all read this o
 one replication is a figure over the observation window; across replications kapsim reports its mean
 with a 95 % confidence interval (``summary.csv``).
 
-Scopes, as in :mod:`sim.results.measures`: ``home`` metrics are about youths and are given nationally and
-per *home* region; ``institution`` metrics are about places and are given nationally, per region of the
-institution and per institution; ``national`` metrics only nationally. ``by_type``: also per placement
+Scopes, as in :mod:`sim.results.measures`: ``home`` metrics are about youths and are given nationally, per
+*home* region and per value of each scenario attribute (scope ``ATTRIBUTE=VALUE``, e.g. ``danger=high``);
+``institution`` metrics are about places and are given nationally, per region of the institution and per
+institution; ``national`` metrics only nationally. ``by_type``: also per placement
 type (``placement_type`` is ``all`` otherwise).
 
 How a metric combines (``combines``), which matters when figures are added up over scopes or years:
@@ -38,6 +39,7 @@ UNITS: dict[str, Unit] = {
     "places": Unit("places", "pladser", "Places (number)", "Pladser (antal)"),
     "share": Unit("share", "andel", "Share (%)", "Andel (%)", "share"),
     "days": Unit("days", "dage", "Days", "Dage", decimals=2),
+    "hours": Unit("hours", "timer", "Hours", "Timer", decimals=2),
     "youths_per_year": Unit("youths per year", "unge pr. år", "Youths per year (number)", "Unge pr. år (antal)"),
     "moves_per_year": Unit(
         "moves per year", "flytninger pr. år", "Moves per year (number)", "Flytninger pr. år (antal)"
@@ -106,7 +108,13 @@ METRICS: tuple[Metric, ...] = (
     _m("p_wait_over_7_days", "share", "Waiting more than 7 days", "Venter mere end 7 døgn", "home", True, "ratio",
        "share of the same youths who waited more than seven days"),
     _m("out_of_region_share", "share", "Placed outside the home region", "Anbragt uden for hjemregionen", "home", True,
-       "ratio", "share of the admissions in the window into an institution outside the youth's home region"),
+       "ratio", "share of the admissions in the window into an institution outside the youth's home region (with "
+       "allocation.max_travel_hours: farther from home than that)"),
+    _m("refusals_per_year", "youths_per_year", "Refusals per year", "Afvisninger pr. år", "home", True, "sum",
+       "times an institution refused a youth it was offered (once a youth and institution), per year"),
+    _m("travel_hours_mean", "hours", "Mean travel from home (hours)", "Gennemsnitlig rejsetid hjemmefra (timer)",
+       "home", True, "mean", "mean hours from the home region to the first place's region, over the admissions "
+       "in the window (allocation.travel_hours; empty without them)"),
     _m("occupancy_mean", "youths", "Occupancy (youths placed)", "Belægning (anbragte unge)", "institution", True,
        "sum", "time-average number of youths in a place"),
     _m("places_open_mean", "places", "Open places (mean)", "Åbne pladser (gennemsnit)", "institution", False, "sum",
@@ -265,10 +273,12 @@ SERIES = (
      "Åbne pladser ved dagens slutning"),
     ("queue", "all and each placement type", "youths", "Youths waiting at the end of the day",
      "Unge på venteliste ved dagens slutning"),
+    ("queue_home", "each home region", "youths", "Youths of the region waiting at the end of the day",
+     "Regionens unge på venteliste ved dagens slutning"),
 )  # fmt: skip
 
 SCOPES = {
-    "home": "national, each home region",
+    "home": "national, each home region, each value of each attribute (`ATTRIBUTE=VALUE`)",
     "institution": "national, each region (of the institution), each institution",
     "national": "national",
 }

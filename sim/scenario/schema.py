@@ -97,6 +97,8 @@ class Institution(Strict):
     region: str
     units: dict[str, Unit] = Field(min_length=1)
     emergency: EmergencyPlaces | None = None
+    # attribute -> value -> the probability that the institution refuses a youth with that value
+    refuses: dict[str, dict[str, Share]] = Field(default_factory=dict)
 
 
 class Trigger(Strict):
@@ -287,6 +289,23 @@ class Allocation(Strict):
     nearest: dict[str, list[str]] = Field(default_factory=dict)
     high_security_units_take_ordinary: StrictBool = False
     move_nearer_home: StrictBool = False
+    # placement type -> days from the need for a place during which only places in the home region count
+    home_first_days: dict[PlacementTypeName, Annotated[float, Field(ge=0, le=3650, allow_inf_nan=False)]] = Field(
+        default_factory=dict
+    )
+    # region -> region -> hours by road (each pair in either direction; within a region 0 unless given)
+    travel_hours: dict[str, dict[str, Annotated[float, Field(ge=0, le=48, allow_inf_nan=False)]]] = Field(
+        default_factory=dict
+    )
+    max_travel_hours: Annotated[float, Field(gt=0, le=48, allow_inf_nan=False)] | None = None
+
+    def travel(self, a: str, b: str) -> float | None:
+        """Hours from region ``a`` to ``b`` (either direction given), 0 within a region, None if not given."""
+        if b in self.travel_hours.get(a, {}):
+            return self.travel_hours[a][b]
+        if a in self.travel_hours.get(b, {}):
+            return self.travel_hours[b][a]
+        return 0.0 if a == b else None
 
 
 RULE_MEASURES = ("queue_length_mean", "utilisation", "full_share")  # what a capacity rule looks back at
@@ -408,6 +427,14 @@ class Scenario(Strict):
         for iname, inst in self.institutions.items():
             for uname, unit in inst.units.items():
                 check(f"institutions.{iname}.units.{uname}", unit.only)
+            for attr, probs in inst.refuses.items():
+                where = f"institutions.{iname}.refuses.{attr}"
+                if attr not in self.attributes:
+                    errors.append(f"{where}: unknown attribute (define it under 'attributes')")
+                elif set(probs) - set(self.attributes[attr]):
+                    bad = ", ".join(sorted(set(probs) - set(self.attributes[attr])))
+                    known = ", ".join(self.attributes[attr])
+                    errors.append(f"{where}: unknown value(s) {bad} (known: {known})")
         for fname, flex in self.flexible.items():
             check(f"flexible.{fname}", flex.only)
             if flex.institution not in self.institutions:
@@ -445,6 +472,10 @@ class Scenario(Strict):
             region_ok("allocation.nearest", r)
             for other in order:
                 region_ok(f"allocation.nearest.{r}", other)
+        self._check_travel(errors, region_ok)
+        for tname in self.allocation.home_first_days:
+            if tname not in self.placement_types:
+                errors.append(f"allocation.home_first_days.{tname}: placement type '{tname}' is not in this scenario")
         if self.start_state is not None:
             self._check_start_state(errors, region_ok)
         if self.capacity_rule is not None:
@@ -452,6 +483,21 @@ class Scenario(Strict):
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    def _check_travel(self, errors: list[str], region_ok) -> None:
+        a = self.allocation
+        for r, row in a.travel_hours.items():
+            region_ok("allocation.travel_hours", r)
+            for other in row:
+                region_ok(f"allocation.travel_hours.{r}", other)
+        if a.max_travel_hours is not None and not a.travel_hours:
+            errors.append("allocation.max_travel_hours: give allocation.travel_hours, the hours it is measured in")
+        if a.travel_hours:
+            missing = [
+                f"{x}-{y}" for i, x in enumerate(self.regions) for y in self.regions[i + 1 :] if a.travel(x, y) is None
+            ]
+            if missing:
+                errors.append(f"allocation.travel_hours: no hours for {', '.join(missing[:6])} (give every pair)")
 
     def governed_units(self) -> list[tuple[str, str]]:
         """(institution, unit) of the ordinary units the capacity rule decides, in the scenario's order."""
