@@ -479,7 +479,7 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     "--lever",
     default="national_places",
     show_default=True,
-    help="What changes: national_places (ordinary places in proportion everywhere) or institution:NAME.",
+    help="What changes: national_places (ordinary places in proportion everywhere), region:NAME or institution:NAME.",
 )
 @click.option(
     "--confidence",

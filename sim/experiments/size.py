@@ -22,7 +22,8 @@ The search, in order:
 3. Bisect between them. Every point uses the same seed and replications (common random numbers).
 
 Levers: ``national_places`` adds or removes ordinary places across every institution in proportion to its
-current ordinary places; ``institution:NAME`` only in that institution. Places are added one at a time,
+current ordinary places; ``region:NAME`` across that region's institutions; ``institution:NAME`` only in
+that institution. Places are added one at a time,
 each to the ordinary unit with the highest claim ``current places / (places now + 1/2)`` (the Sainte-Laguë
 rule), and removed one at a time from the unit with the weakest claim ``current / (places now - 1/2)``;
 ties go to the unit listed first. The rule is deterministic, reproduces today's places at today's total,
@@ -190,7 +191,7 @@ class Lever:
 
 
 def parse_lever(text: str, scenario: Scenario) -> Lever:
-    """``national_places`` or ``institution:NAME``."""
+    """``national_places``, ``region:NAME`` (that region's institutions) or ``institution:NAME``."""
     if text == "national_places":
         chosen = list(scenario.institutions)
     elif text.startswith("institution:"):
@@ -198,8 +199,15 @@ def parse_lever(text: str, scenario: Scenario) -> Lever:
         if name not in scenario.institutions:
             raise SizeError(f"--lever {text}: unknown institution '{name}' ({', '.join(scenario.institutions)})")
         chosen = [name]
+    elif text.startswith("region:"):
+        name = text.split(":", 1)[1].strip()
+        if name not in scenario.regions:
+            raise SizeError(f"--lever {text}: unknown region '{name}' ({', '.join(scenario.regions)})")
+        chosen = [i for i, inst in scenario.institutions.items() if inst.region == name]
+        if not chosen:
+            raise SizeError(f"--lever {text}: region '{name}' has no institution")
     else:
-        raise SizeError(f"--lever {text}: expected 'national_places' or 'institution:NAME'")
+        raise SizeError(f"--lever {text}: expected 'national_places', 'region:NAME' or 'institution:NAME'")
     units, current, secure = [], [], {}
     for inst in chosen:
         for uname, unit in scenario.institutions[inst].units.items():
