@@ -1,8 +1,16 @@
-"""The ``kapsim`` command line. Commands parse options, call the library and print; nothing else."""
+"""The ``kapsim`` command line. Commands parse options, call the library and print; nothing else.
+
+No input gives a traceback: every failure of a command becomes a message naming what was refused and why
+(exit 1; 2 for a misused option), SIGTERM stops a command as Ctrl-C does, and a command writes only into an
+output folder that is new, empty or kapsim's, unless given ``--force`` (docs/reliability.md).
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -10,6 +18,9 @@ import click
 
 from sim import __version__
 from sim.scenario.loading import ScenarioError, load_scenario, with_horizon
+
+TIME_BOUND = 12 * 3600  # seconds: a command that would run longer is refused unless --force
+MEMORY_SHARE = 0.8  # of this machine's memory: a run that would need more is refused unless --force
 
 
 def _load(path: str, overrides: tuple[str, ...]):
@@ -19,10 +30,112 @@ def _load(path: str, overrides: tuple[str, ...]):
         raise click.ClickException("scenario refused:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The kapsim group: SIGTERM stops a command as Ctrl-C does, and whatever a command raises becomes a
+    message (KAPSIM_TRACEBACK=1 shows the traceback of an unexpected error instead)."""
+
+    def invoke(self, ctx):
+        from sim.run.runner import stop_on_sigterm
+
+        previous = stop_on_sigterm()
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+                raise  # a closed pipe (kapsim ... | head): click ends quietly
+            if os.environ.get("KAPSIM_TRACEBACK") and not isinstance(exc, KeyboardInterrupt):
+                raise
+            raise click.ClickException(_message(exc)) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _message(exc: BaseException) -> str:
+    """What a command says when ``exc`` ends it."""
+    from sim.calibration.data import DataError
+    from sim.run.folder import FolderRefused
+    from sim.run.partial import PartialMismatch
+    from sim.run.runner import Interrupted, Terminated
+
+    if isinstance(exc, ScenarioError):
+        return "scenario refused:\n" + "\n".join(f"  {p}" for p in exc.problems)
+    if isinstance(exc, DataError):
+        return f"data refused: {exc}"
+    if isinstance(exc, FolderRefused | PartialMismatch):
+        return str(exc)
+    if isinstance(exc, Interrupted):
+        return f"{exc}; run the same command again to resume"
+    if isinstance(exc, KeyboardInterrupt):
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        return f"{how}; what was finished is kept: run the same command again to resume"
+    if isinstance(exc, MemoryError):
+        return "out of memory: run fewer replications, a shorter horizon or fewer --workers"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return (
+        f"unexpected error ({type(exc).__name__}: {exc}); please report it with the command that gave it "
+        "(KAPSIM_TRACEBACK=1 shows where it happened)"
+    )
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kapsim")
 def main() -> None:
     """kapsim: simulate Denmark's secure places for young people and test capacity decisions."""
+
+
+FORCE_HELP = (
+    "Write into an output folder kapsim did not write, discard an unfinished run of other settings, and run "
+    "beyond the time and memory bound (12 hours, 80 % of memory)."
+)
+
+
+def _claim(folder: Path, force: bool, what: str = "--out") -> None:
+    """Hold ``folder`` for this command (:func:`sim.run.folder.claim`), or refuse naming it."""
+    from sim.run.folder import FolderRefused, claim
+
+    try:
+        held = claim(folder, force, what)
+    except FolderRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.get_current_context().call_on_close(held.release)
+
+
+def _own(folder: Path, force: bool, results=(), what: str = "--out") -> None:
+    """Hold ``folder`` for this command (:func:`_claim`) and remove a previous command's ``results`` there
+    before new ones are written, so that the folder never holds the tables of one and the page of another."""
+    _claim(folder, force, what)
+    for name in results:
+        (Path(folder) / name).unlink(missing_ok=True)
+
+
+def _affordable(scenarios, workers: int, force: bool, what: str = "run", scale: float = 1.0) -> None:
+    """Refuse, unless ``force``, what would take longer than TIME_BOUND or more memory than MEMORY_SHARE of
+    this machine's (the estimate of :func:`sim.run.runner.estimate`; ``scale`` times that of ``scenarios``)."""
+    from sim.run.runner import Estimate, estimate, memory_mb
+
+    if force:
+        return
+    estimates = [estimate(s, workers) for s in scenarios]
+    total = Estimate(
+        max(e.youths for e in estimates),
+        sum(e.seconds for e in estimates) * scale,
+        max(e.megabytes for e in estimates),
+    )
+    ram = memory_mb()
+    bound = MEMORY_SHARE * ram if ram else None
+    if total.seconds > TIME_BOUND or (bound is not None and total.megabytes > bound):
+        n = scenarios[0].horizon.replications
+        limit = f"12 hours or {bound / 1000:,.1f} GB (80 % of its memory)" if bound else "12 hours"
+        raise click.ClickException(
+            f"this {what} would take {total.describe()} on this machine ({n:,} replications of about "
+            f"{total.youths:,.0f} youths each), beyond the {limit}: run fewer replications or a shorter horizon, "
+            "or give --force to run it anyway"
+        )
 
 
 @main.command()
@@ -80,9 +193,10 @@ def validate(scenarios: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     type=click.Path(dir_okay=False),
     help="An occupancy series (calibration/README.md) to draw against the simulated occupancy.",
 )
+@click.option("--force", is_flag=True, help=FORCE_HELP)
 def run(
     scenario, replications, seed, out, workers, overrides, quiet, executor, scheduler, lang, parameter_uncertainty,
-    observed,
+    observed, force,
 ) -> None:  # fmt: skip
     """Run a scenario's replications and write the results to the output folder.
 
@@ -91,11 +205,11 @@ def run(
     replications), scenario.resolved.yaml (the merged scenario that ran) and manifest.json (versions,
     seed, command, timing), then report.html (the interactive report, as `kapsim report` writes it).
     With --observed, also observed.csv (the series added up per date, nationally and per institution),
-    which the report draws in the occupancy chart. An interrupted run keeps its finished replications in
-    OUT/.partial; running the same command again resumes.
+    which the report draws in the occupancy chart. An interrupted run (Ctrl-C, SIGTERM) keeps its finished
+    replications in OUT/.partial; running the same command again resumes. OUT must be new, empty or a folder
+    kapsim wrote, unless --force; a new run there replaces the old one as a whole.
     """
     from sim.run.folder import write_run
-    from sim.run.runner import Interrupted
     from sim.run.runner import run as run_all
 
     s = _load(scenario, overrides)
@@ -110,21 +224,25 @@ def run(
             s = with_draws_applied(s)
         except ScenarioError as exc:
             raise click.ClickException("\n".join(exc.problems)) from None
+    _affordable([s], workers, force)
     folder = Path(out) if out else Path("outputs") / Path(scenario).stem
-    try:
-        result = run_all(s, folder, workers=workers, progress=not quiet, executor=executor, scheduler=scheduler)
-    except Interrupted as exc:
-        raise click.ClickException(f"{exc}; run the same command again to resume") from None
+    _claim(folder, force)
+    result = run_all(
+        s, folder, workers=workers, progress=not quiet, executor=executor, scheduler=scheduler, replace_partial=force
+    )
     write_run(folder, s, result, _command_line(), result.wall_seconds)
+    notes = []
     if seen is not None:
         from sim.report.data import write_observed
 
-        for note in write_observed(folder, seen):
-            click.echo(f"observed: {note}", err=True)
+        notes = write_observed(folder, seen)
+    page = _write_page(folder, lang)  # every file written before anything is printed
+    for note in notes:
+        click.echo(f"observed: {note}", err=True)
     resumed = f" ({result.resumed} resumed)" if result.resumed else ""
     click.echo(f"{len(result.reps)} replications{resumed} in {result.wall_seconds:.1f} s -> {folder}/")
     _headline(folder)
-    _write_report(folder, lang)
+    page()
 
 
 def _observed(path: str):
@@ -149,6 +267,13 @@ def _headline(folder: Path) -> None:
 def _write_report(folder: Path, lang: str, page: str = "report.html") -> None:
     """report.html after a run, comparison.html or sweep.html after an experiment; a failure is reported but
     leaves the saved results as they are."""
+    _write_page(folder, lang, page)()
+
+
+def _write_page(folder: Path, lang: str, page: str = "report.html"):
+    """Write the page as :func:`_write_report` does, but return what prints the outcome, for a command to
+    call once it has printed the rest: every file is written before anything is printed, so a closed pipe
+    (``kapsim run ... | head -1``) cannot leave a folder without its page."""
     from sim import report as pages
 
     writers = {
@@ -156,13 +281,14 @@ def _write_report(folder: Path, lang: str, page: str = "report.html") -> None:
         "comparison.html": pages.write_comparison_report,
         "sweep.html": pages.write_sweep_report,
         "size_by_year.html": pages.write_plan_report,
+        "place.html": pages.write_place_report,
     }
     try:
         path = writers[page](folder, lang)
     except Exception as exc:  # the results are saved; the page can be made again with `kapsim report`
-        click.echo(f"warning: {page} not written ({exc}); try: kapsim report {folder}", err=True)
-        return
-    click.echo(f"  report -> {path}")
+        text = f"warning: {page} not written ({exc}); try: kapsim report {folder}"
+        return lambda: click.echo(text, err=True)
+    return lambda: click.echo(f"  report -> {path}")
 
 
 @main.command()
@@ -184,14 +310,26 @@ def report(output_dir, lang, observed) -> None:
     sub-folder's aggregated files.
     """
     from sim.report import write_any
+    from sim.run import folder as files
 
+    seen = _observed(observed) if observed else None  # a bad file is refused first, naming it
+    experiment = (files.COMPARISON, files.SWEEP, files.SIZE_BY_YEAR_JSON, files.CALIBRATION_FACTS, "place.json")
+    run_folder = not any((Path(output_dir) / name).is_file() for name in experiment)
+    if run_folder:  # its files must be one finished run's
+        aggregated = (files.SUMMARY, files.TIMESERIES, files.RESOLVED)  # what the report reads
+        problems = files.run_problems(Path(output_dir), needed=aggregated)
+        if problems:
+            raise click.ClickException(
+                f"{output_dir} does not hold one finished run, so no report is written: {'; '.join(problems)}; "
+                "run it again to replace it"
+            )
     if observed:
         from sim.report.data import write_observed
 
-        seen = _observed(observed)
         needed = ("summary.csv", "timeseries.parquet", "scenario.resolved.yaml")
         missing = [name for name in needed if not (Path(output_dir) / name).is_file()]
-        if missing:
+        if missing or not run_folder:
+            missing = missing or ["it is an experiment's folder"]
             raise click.ClickException(f"{output_dir} is not the folder of a kapsim run: {', '.join(missing)} missing")
         for note in write_observed(Path(output_dir), seen):
             click.echo(f"observed: {note}", err=True)
@@ -230,7 +368,8 @@ def report(output_dir, lang, observed) -> None:
 )
 @click.option("--no-memory", is_flag=True, help="Skip the peak-memory runs (200 and 1,000 replications).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write the figures as JSON.")
-def bench(scenario, years, replications, parallel_reps, sweep_points, sweep_replications, no_memory, json_path):
+@click.option("--force", is_flag=True, help="Replace the --json file even if kapsim bench did not write it.")
+def bench(scenario, years, replications, parallel_reps, sweep_points, sweep_replications, no_memory, json_path, force):
     """Measure speed and memory, all in one run on this machine.
 
     Times the fast core and the plain SimPy reference, events per second, --parallel replications with
@@ -244,6 +383,11 @@ def bench(scenario, years, replications, parallel_reps, sweep_points, sweep_repl
     from sim.experiments.bench import benchmark
 
     s = _load(scenario, (f"horizon.years={years}",))
+    if json_path and Path(json_path).exists() and not force and not _a_bench(Path(json_path)):
+        raise click.ClickException(
+            f"{json_path} exists and kapsim bench did not write it: choose another --json, or give --force to "
+            "replace it"
+        )
     figures = benchmark(
         s,
         scenario,
@@ -314,6 +458,7 @@ def _experiment_options(default_out: str):
             help="Local worker processes, or a dask.distributed cluster (as in run).",
         ),
         click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)."),
+        click.option("--force", is_flag=True, help=FORCE_HELP),
     ]
 
     def decorate(f):
@@ -359,7 +504,10 @@ def _command_line() -> str:
 @_experiment_options("outputs/compare-FIRST")
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language.")
 @click.option("--by-year", is_flag=True, help="Also print the brief headline figures for each calendar year.")
-def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, scheduler, lang, by_year) -> None:
+@click.option("--by-region", is_flag=True, help="Also print the headline figures for each region, paired.")
+def compare(
+    scenarios, replications, seed, workers, out, sets, quiet, executor, scheduler, force, lang, by_year, by_region
+) -> None:
     """Run scenarios with common random numbers and compare each with the first.
 
     Every scenario runs with one seed (--seed, else the first scenario's) and the same replication numbers,
@@ -369,7 +517,9 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     (unpaired_half_width); OUT/comparison_by_year.csv, the same for each calendar year (a year column first,
     differences paired within the year; --by-year prints them); and each scenario's outputs, as kapsim run
     writes them, in OUT/NAME/; then OUT/comparison.html (metrics side by side, paired differences, occupancy
-    over time). A rerun reuses finished scenarios and resumes an interrupted one.
+    over time, differences by region). --by-region prints each headline figure's paired differences per
+    region (home region for youths, the institutions' region for places). A rerun reuses finished scenarios
+    and resumes an interrupted one.
     """
     from sim.experiments.compare import headline, prepare, run_comparison
 
@@ -382,6 +532,8 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     folder = Path(out) if out else Path("outputs") / f"compare-{Path(scenarios[0]).stem}"
+    _affordable([e.scenario for e in entries], workers, force, "comparison")
+    _own(folder, force, ("comparison.csv", "comparison_by_year.csv", "comparison.html"))
     table, reused = _interruptible(
         lambda on_done: run_comparison(
             entries,
@@ -396,6 +548,7 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
         len(entries),
         "scenarios",
     )
+    page = _write_page(folder, lang, "comparison.html")  # every file written before anything is printed
     h = entries[0].scenario.horizon
     click.echo(
         f"{len(entries)} scenarios ({reused} reused), {h.replications} replications each, seed {h.seed} "
@@ -409,7 +562,12 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
 
         for line in comparison_by_year_lines(pd_read(folder / COMPARISON_BY_YEAR)):
             click.echo(line)
-    _write_report(folder, lang, "comparison.html")
+    if by_region:
+        from sim.results.summaries import comparison_by_region_lines
+
+        for line in comparison_by_region_lines(table, list(entries[0].scenario.regions)):
+            click.echo(line)
+    page()
 
 
 @main.command()
@@ -423,7 +581,9 @@ def compare(scenarios, replications, seed, workers, out, sets, quiet, executor, 
 @_experiment_options("outputs/sweep-NAME")
 @click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language.")
 @click.option("--by-year", is_flag=True, help="Also print each point's brief headline figures per calendar year.")
-def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor, scheduler, lang, by_year) -> None:
+def sweep(
+    source, vary, replications, seed, workers, out, sets, quiet, executor, scheduler, force, lang, by_year
+) -> None:
     """Run every combination of the varied values around a base scenario.
 
     SOURCE is a scenario (then give --vary) or a sweep file holding a 'sweep:' block with base, vary and
@@ -436,12 +596,17 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
     points.
     """
     from sim.experiments.sweep import headline, prepare, run_sweep
+    from sim.scenario.loading import read_yaml
 
     try:
+        read_yaml(source)  # a file that is no YAML text, or gives a key twice, is refused naming it
         base, axes, points = prepare(source, vary, sets, replications, seed)
     except ScenarioError as exc:
         raise _refused(exc) from None
     folder = Path(out) if out else Path("outputs") / f"sweep-{Path(source).stem}"
+    sample = points[:: max(1, len(points) // 20)]  # the time of a big grid from twenty of its points
+    _affordable([p.scenario for p in sample], workers, force, "sweep", len(points) / len(sample))
+    _own(folder, force, ("sweep.csv", "sweep_by_year.csv", "points.csv", "sweep.html"))
     table, reused = _interruptible(
         lambda on_done: run_sweep(
             points, axes, folder, _command_line(), workers, not quiet, on_done=on_done, executor=executor,
@@ -449,6 +614,7 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
         ),
         len(points), "points",
     )  # fmt: skip
+    page = _write_page(folder, lang, "sweep.html")  # every file written before anything is printed
     click.echo(
         f"{len(points)} points ({reused} reused), {base.horizon.replications} replications each, "
         f"seed {base.horizon.seed} -> {folder}/sweep.csv"
@@ -464,7 +630,7 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
             click.echo("  " + p.label.replace(",", ", "))
             for line in by_year_lines(yearly[yearly.point == p.index]):
                 click.echo(line)
-    _write_report(folder, lang, "sweep.html")
+    page()
 
 
 @main.command()
@@ -497,7 +663,7 @@ def sweep(source, vary, replications, seed, workers, out, sets, quiet, executor,
 @_experiment_options("outputs/size-NAME")
 def size(
     scenario, target, lever, confidence, max_places, by_year, allow_cuts, lang, replications, seed, workers, out,
-    sets, quiet, executor, scheduler,
+    sets, quiet, executor, scheduler, force,
 ) -> None:  # fmt: skip
     """Find the smallest capacity that meets a service target.
 
@@ -518,7 +684,7 @@ def size(
         raise click.UsageError("--allow-cuts goes with --by-year")
     if by_year:
         _size_by_year(scenario, target, lever, confidence, max_places, allow_cuts, lang, replications, seed, workers,
-                      out, sets, quiet, executor, scheduler)  # fmt: skip
+                      out, sets, quiet, executor, scheduler, force)  # fmt: skip
         return
     from sim.experiments.size import SizeError, parse_lever, parse_target, summary_lines
     from sim.experiments.size import size as find_size
@@ -530,6 +696,8 @@ def size(
         goal = parse_target(target)
         chosen = parse_lever(lever, base)
         folder = Path(out) if out else Path("outputs") / f"size-{Path(scenario).stem}"
+        _affordable([base], workers, force, "capacity's run")
+        _own(folder, force, ("size.json", "size.csv"))
         result = find_size(
             base,
             goal,
@@ -558,7 +726,7 @@ def size(
 
 def _size_by_year(
     scenario, target, lever, confidence, max_places, allow_cuts, lang, replications, seed, workers, out, sets, quiet,
-    executor, scheduler,
+    executor, scheduler, force=False,
 ) -> None:  # fmt: skip
     """``kapsim size --by-year``: the plan along the years, its files and its page."""
     from sim.experiments.plan import plan_by_year, summary_lines
@@ -570,6 +738,8 @@ def _size_by_year(
         base = overrides.load(scenario, sets, replications, seed)
         goal, chosen = parse_target(target), parse_lever(lever, base)
         folder = Path(out) if out else Path("outputs") / f"size-{Path(scenario).stem}"
+        _affordable([base], workers, force, "plan's run")
+        _own(folder, force, ("size_by_year.json", "size_by_year.csv", "size_by_year.html"))
         result = plan_by_year(
             base, goal, chosen, folder, _command_line(), confidence, workers, not quiet, max_places, allow_cuts,
             executor=executor, scheduler=scheduler,
@@ -585,6 +755,76 @@ def _size_by_year(
     click.echo(f"-> {folder}/size_by_year.csv, {folder}/size_by_year.json")
     _write_report(folder, lang, "size_by_year.html")
     if any(a.status != "meets" for a in result.years):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--add", "add", type=int, required=True, help="Extra ordinary places to place.")
+@click.option("--step", type=int, default=1, show_default=True, help="Places go in steps of this many.")
+@click.option(
+    "--target",
+    required=True,
+    metavar='"METRIC[TYPE@SCOPE]"',
+    help="What to minimise, e.g. 'wait_days_mean[remand]' or 'wait_days_mean[all@Nordjylland]'.",
+)
+@click.option("--over", default="institutions", show_default=True, help="Where the steps go: institutions or regions.")
+@click.option("--delta", type=float, required=True, help="Indifference zone, in the target metric's unit.")
+@click.option(
+    "--pcs", type=float, default=0.95, show_default=True, help="Probability of correct selection outside the zone."
+)
+@click.option("--keep", type=int, default=10, show_default=True, help="Allocations the analytic screen lets through.")
+@click.option("--first-stage", type=int, default=10, show_default=True, help="First-stage replications of each.")
+@click.option("--max-replications", type=int, default=400, show_default=True, help="Most replications of any one.")
+@click.option("--seed", type=click.IntRange(min=0), help="Scenario seed (default: the file's).")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--out", "-o", type=click.Path(file_okay=False), help="Output folder [default: outputs/place-NAME].")
+@click.option("--set", "sets", multiple=True, metavar="KEY.PATH=VALUE", help="Override a scenario value.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language.")
+@click.option("--force", is_flag=True, help=FORCE_HELP)
+def place(
+    scenario, add, step, target, over, delta, pcs, keep, first_stage, max_replications, seed, workers, out, sets,
+    quiet, lang, force,
+) -> None:  # fmt: skip
+    """Where should N extra ordinary places go to lower a metric the most.
+
+    Every way of sharing --add places, in steps of --step, over the institutions (or regions) is a candidate.
+    An Erlang C screen on each region's offered load keeps the --keep most promising; the Kim-Nelson fully
+    sequential ranking-and-selection procedure, on paired replications (common random numbers), then selects
+    the one with the lowest mean of the target with probability at least --pcs whenever it is at least --delta
+    better than every other. Writes OUT/place.json (answer, objective, candidates, pcs, regional effects),
+    OUT/place.csv (every candidate: places per site, screen score, status, replications, mean, CI) and
+    OUT/place.html. Exits 1 if no allocation can be told apart from the others within --delta.
+    """
+    from sim.experiments.place import PlaceError, check_question, parse_objective, summary_lines, write
+    from sim.experiments.place import place as find_place
+    from sim.scenario import overrides
+
+    question = (add, step, over, delta, pcs, keep, first_stage, max_replications)
+    try:
+        base = overrides.load(scenario, sets, None, seed)
+        objective = parse_objective(target, base)
+        check_question(base, objective, *question)  # before the folder is touched or anything runs
+    except ScenarioError as exc:
+        raise _refused(exc) from None
+    except PlaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    folder = Path(out) if out else Path("outputs") / f"place-{Path(scenario).stem}"
+    # a typical search: the first stage of every kept allocation, twice over (the base run and more stages)
+    _affordable([base], workers, force, "search", scale=2 * keep * first_stage / base.horizon.replications)
+    _own(folder, force, ("place.json", "place.csv", "place.html"))
+    try:
+        result = find_place(base, objective, *question, workers=workers, progress=not quiet)
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted; nothing was written (the search starts again next time)") from None
+    write(folder, result)
+    page = _write_page(folder, lang, "place.html")  # every file written before anything is printed
+    for line in summary_lines(result):
+        click.echo(line)
+    click.echo(f"-> {folder}/place.json, {folder}/place.csv")
+    page()
+    if not result.decided:
         sys.exit(1)
 
 
@@ -621,10 +861,18 @@ def _calibration_options(f):
             help="Dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster of --workers).",
         ),
         click.option("--lang", type=click.Choice(["en", "da"]), default="en", show_default=True, help="Page language."),
+        click.option("--force", is_flag=True, help=FORCE_HELP),
     ]  # fmt: skip
     for option in reversed(options):
         f = option(f)
     return f
+
+
+# what calibrate and backtest write: removed before either writes into a folder again
+CALIBRATION_RESULTS = (
+    "calibrated.yaml", "parameters.csv", "fit.csv", "facts.json", "curves.csv", "calibration.html", "backtest.csv",
+    "backtest.json", "backtest.html",
+)  # fmt: skip
 
 
 def _calibration_inputs(data, episodes, occupancy):
@@ -642,7 +890,7 @@ def _calibration_inputs(data, episodes, occupancy):
 @_calibration_options
 def calibrate(
     scenario, data, episodes, occupancy, out, bootstrap, replications, seed, hold, seasonality, workers, executor,
-    scheduler, lang,
+    scheduler, lang, force,
 ) -> None:  # fmt: skip
     """Fit a scenario's demand, growth, season and stays to what happened (calibration/README.md).
 
@@ -660,8 +908,10 @@ def calibrate(
     from sim.report import write_calibration_report
     from sim.run.runner import Interrupted
 
-    _load(scenario, ())
+    base = _load(scenario, ())
     inputs = _calibration_inputs(data, episodes, occupancy)
+    _affordable([with_horizon(base, replications=replications)], workers, force, "calibration's run")
+    _own(Path(out), force, CALIBRATION_RESULTS)
     try:
         outcome = run_calibrate(
             scenario, inputs, out, bootstrap=bootstrap, replications=replications, seed=seed, hold=hold,
@@ -692,7 +942,7 @@ def calibrate(
 @_calibration_options
 def backtest(
     scenario, cut, years, data, episodes, occupancy, out, bootstrap, replications, seed, hold, seasonality, workers,
-    executor, scheduler, lang,
+    executor, scheduler, lang, force,
 ) -> None:  # fmt: skip
     """Fit on the data before --cut, project the following --years and compare with what happened.
 
@@ -708,8 +958,10 @@ def backtest(
     from sim.report import write_backtest_report
     from sim.run.runner import Interrupted
 
-    _load(scenario, ())
+    base = _load(scenario, ())
     inputs = _calibration_inputs(data, episodes, occupancy)
+    _affordable([with_horizon(base, replications=replications)], workers, force, "backtest's run")
+    _own(Path(out), force, CALIBRATION_RESULTS)
     try:
         outcome, summary = run_backtest(
             scenario, inputs, cut, years, out, bootstrap=bootstrap, replications=replications, seed=seed,
@@ -745,7 +997,8 @@ def backtest(
 )
 @click.option("--date", "date", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="The start date.")
 @click.option("--out", "-o", required=True, type=click.Path(dir_okay=False), help="Scenario file to write (.yaml).")
-def snapshot(scenario, episodes, date, out) -> None:
+@click.option("--force", is_flag=True, help="Replace --out even if it is a file kapsim snapshot did not write.")
+def snapshot(scenario, episodes, date, out, force) -> None:
     """Write a scenario that starts on --date from the youths placed and waiting then, counted from episodes.
 
     The new file extends SCENARIO, sets horizon.start to the date and warmup_days to 0, moves demand and
@@ -753,9 +1006,9 @@ def snapshot(scenario, episodes, date, out) -> None:
     (institution, unit, type, days stayed or waited, home region); nothing identifying a person is copied.
     A youth is placed on the date when admitted before it and not discharged before it; waiting when the
     need arose before it and the admission came on or after it. Dates before the records hold every stay
-    in place are refused. See sim/calibration/snapshot.py for what the records cannot tell.
+    in place are refused. See sim/calibration/snapshot.py for what the records cannot tell. An existing --out
+    is replaced only if kapsim snapshot wrote it, unless --force.
     """
-    import os
     import tempfile
 
     from sim.calibration.data import DataError, load
@@ -767,12 +1020,19 @@ def snapshot(scenario, episodes, date, out) -> None:
         raise click.BadParameter("the scenario file to write must end in .yaml or .yml", param_hint="--out")
     if target.resolve() == Path(scenario).resolve():
         raise click.BadParameter("would overwrite SCENARIO, which the new file extends", param_hint="--out")
+    if target.exists() and not force and not _a_snapshot(target):
+        raise click.ClickException(
+            f"{target} exists and kapsim snapshot did not write it: choose another --out, or give --force to replace it"
+        )
     try:
         records = load(episodes, expect="episodes")
         body = snapshot_data(s, records, date)
     except DataError as exc:
         raise click.ClickException(f"data refused: {exc}") from None
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot create the folder {target.parent} ({exc.strerror or exc})") from None
     extends = os.path.relpath(Path(scenario).resolve(), target.resolve().parent)
     text = snapshot_yaml(extends, body, records, date)
     # written and checked beside the target first, so a refused file never replaces anything
@@ -793,6 +1053,27 @@ def snapshot(scenario, episodes, date, out) -> None:
     waiting = sum(r.count for r in state.waiting) if state else 0
     click.echo(f"  {placed} youths placed and {waiting} waiting on {date.date()}")
     click.echo(f"-> {target}")
+
+
+def _a_bench(path: Path) -> bool:
+    """Whether ``path`` holds the figures of kapsim bench."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "kapsim_reps_per_s" in data
+
+
+def _a_snapshot(path: Path) -> bool:
+    """Whether ``path`` is a scenario file kapsim snapshot wrote (its first line says so)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = fh.readline(400)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.startswith("# Start state on ") and "by kapsim snapshot" in first
 
 
 if __name__ == "__main__":  # pragma: no cover

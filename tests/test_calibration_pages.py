@@ -139,6 +139,7 @@ def test_an_interrupted_calibration_resumes_and_leaves_no_store(calibrated):
     assert "2 of 4 replications resumed" in printed and "calibration.html" in printed
     assert not (out / "history").exists()
     assert {p.name for p in out.iterdir()} == {
+        ".kapsim",  # the mark of a folder kapsim writes
         "calibrated.yaml",
         "parameters.csv",
         "fit.csv",

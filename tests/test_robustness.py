@@ -155,7 +155,7 @@ def test_every_invalid_generated_scenario_is_refused_with_key_and_problem(tmp_pa
          lambda v: v[("occupancy_mean", "national", "all")] == 0),
         ({"institutions.A.units.main.places": 1, "institutions.B.units.main.places": 0,
           "institutions.B.units.hs.places": 0}, lambda v: v[("occupancy_mean", "national", "all")] <= 1),
-        ({"placement_types.remand.stay.mean": 20000}, lambda v: v[("utilisation", "national", "all")] > 0.9),
+        ({"placement_types.remand.stay.mean": 3652.5}, lambda v: v[("utilisation", "national", "all")] > 0.9),
         ({"horizon.years": 30}, lambda v: v[("arrivals_per_year", "national", "all")] > 100),
     ],
     ids=["zero-places", "zero-demand", "one-place", "very-long-stays", "thirty-years"],

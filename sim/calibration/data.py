@@ -112,8 +112,12 @@ def read_text(path: str | Path) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: empty file: a calibration file needs a header line and rows") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"{path}: not a readable CSV file ({str(exc)[:200]})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read file ({exc.strerror or exc})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     refuse_identifiers(path, frame)
     return frame.apply(lambda c: c.str.strip())

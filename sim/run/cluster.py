@@ -3,14 +3,16 @@
 Each task is a chunk of replications (so scheduler overhead stays small against the work). A replication's
 numbers depend only on the scenario seed and its number, so where and how often a chunk runs cannot
 change them; a chunk lost with its worker is retried by the scheduler, and a result that arrives twice
-is counted once by the runner.
+is counted once by the runner. The workers of a LocalCluster die with the command that started them (kill -9
+included), as the runner's worker processes do; those of an existing cluster are the cluster's.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
-from sim.run.worker import Probe, run_chunk
+from sim.run.worker import Probe, die_with, run_chunk
 
 RETRIES = 3
 
@@ -31,6 +33,7 @@ def run_on_dask(
     else:
         cluster = LocalCluster(n_workers=max(workers, 1), threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
+        client.run(die_with, os.getpid())  # our own workers: they must not outlive us
     try:
         chunks = list(chunks)
         futures = [

@@ -15,13 +15,24 @@ A run folder (``kapsim run``) holds:
 
 The experiments and calibration write the files named below into their own folders. Every module that
 reads or writes one of these files takes its name from here.
+
+Every folder kapsim writes is kapsim's: it holds the mark ``.kapsim`` (or, from before the mark, a manifest
+kapsim wrote). :func:`claim` lets a command write into a folder only if it is new, empty or kapsim's, and
+holds it (an exclusive lock on the mark, released when the process ends, however it ends) so that two
+commands never write into one folder at once. :func:`write_run` replaces a run as a whole: it removes the
+previous run's files (the manifest first) before it writes the new ones (the manifest last), so the folder
+holds one run's files or an incomplete set without a manifest, never files of two runs; the manifest
+records each file's SHA-256, which :func:`run_problems` checks.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import functools
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from importlib import metadata
@@ -45,8 +56,11 @@ DECISIONS = "decisions.csv"
 REPORT = "report.html"
 PARTIAL = ".partial"
 PARTIAL_META = "meta.json"
+OWNER = ".kapsim"  # the mark of a folder kapsim writes, and the lock of the command writing into it
 # what the manifest lists; the manifest commits them
 RUN_FILES = (SUMMARY, SUMMARY_BY_YEAR, REPLICATIONS, TIMESERIES, RESOLVED)
+# every file of a run: removed before a new run in the folder is written, the manifest first
+RUN_OUTPUTS = (MANIFEST, REPORT, OBSERVED, DECISIONS, *RUN_FILES)
 # experiments
 COMPARISON = "comparison.csv"
 COMPARISON_BY_YEAR = "comparison_by_year.csv"
@@ -60,6 +74,9 @@ SIZE_CSV = "size.csv"
 SIZE_BY_YEAR_JSON = "size_by_year.json"
 SIZE_BY_YEAR_CSV = "size_by_year.csv"
 SIZE_BY_YEAR_PAGE = "size_by_year.html"
+PLACE_JSON = "place.json"
+PLACE_CSV = "place.csv"
+PLACE_PAGE = "place.html"
 # calibration
 CALIBRATED = "calibrated.yaml"
 PARAMETERS = "parameters.csv"
@@ -75,6 +92,182 @@ CALIBRATION_PROJECTION = "projection"  # sub-folder of a backtest projection's p
 
 SUMMARY_COLUMNS = ["metric", "scope", "placement_type", "mean", "ci_low", "ci_high", "std", "n"]
 PACKAGES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "plotly", "click", "PyYAML")
+
+
+class FolderRefused(Exception):
+    """An output folder (or file) kapsim may not write into now; the message names it and says why."""
+
+
+def is_kapsim_manifest(manifest: dict[str, Any]) -> bool:
+    """Whether a manifest's content is one kapsim wrote (a user's own manifest.json is not)."""
+    return isinstance(manifest, dict) and "kapsim_version" in manifest and "scenario_sha256" in manifest
+
+
+def owned(folder: Path) -> bool:
+    """Whether ``folder`` is kapsim's: it holds the mark or, written before the mark, a manifest (or a
+    calibration's facts.json) kapsim wrote, or run folders kapsim wrote (an experiment's folder)."""
+    folder = Path(folder)
+    if (folder / OWNER).is_file() or is_kapsim_manifest(read_manifest(folder)):
+        return True
+    try:
+        facts = json.loads((folder / CALIBRATION_FACTS).read_text(encoding="utf-8"))
+        if is_kapsim_manifest(facts):
+            return True
+    except (OSError, ValueError):
+        pass
+    try:
+        subfolders = [p for p in folder.iterdir() if p.is_dir() and p.name != PARTIAL][:50]
+    except OSError:
+        return False
+    return any(is_kapsim_manifest(read_manifest(p)) for p in subfolders)
+
+
+def mark(folder: Path) -> None:
+    """Make ``folder`` kapsim's: create its mark, unless it has one. The mark is never replaced, since the lock
+    of :func:`claim` is on it."""
+    try:
+        fd = os.open(Path(folder) / OWNER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write('{"written_by": "kapsim", "note": "this folder holds outputs of kapsim, which may replace them"}\n')
+
+
+_HELD: dict[int, Path] = {}  # descriptors of the marks this process holds locked
+
+
+class Claim:
+    """A folder held by this process for one command; :meth:`release` (or the process's end) lets it go. A
+    folder the claim created and the command left empty is removed again: a refused command writes nothing."""
+
+    def __init__(self, folder: Path, fd: int, created: bool):
+        self.folder, self.fd, self.created = folder, fd, created
+
+    def release(self) -> None:
+        if self.fd < 0:
+            return
+        try:
+            if self.created and [p.name for p in self.folder.iterdir()] == [OWNER]:
+                (self.folder / OWNER).unlink()
+                self.folder.rmdir()
+        except OSError:
+            pass
+        _HELD.pop(self.fd, None)
+        os.close(self.fd)
+        self.fd = -1
+
+
+def claim(folder: Path, force: bool = False, what: str = "--out") -> Claim:
+    """Create ``folder`` if needed and hold it for writing, or raise FolderRefused naming it.
+
+    It must be new, empty or kapsim's (:func:`owned`), unless ``force``; and no other kapsim command may be
+    writing into it (an exclusive lock on its mark, released when this process ends, even by kill -9).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FolderRefused(f"{folder} is a file, not a folder: give {what} a folder")
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FolderRefused(f"cannot create the output folder {folder} ({exc.strerror or exc})") from None
+    if not owned(folder):
+        try:
+            entries = sorted(p.name for p in folder.iterdir())
+        except OSError as exc:
+            raise FolderRefused(f"cannot read the output folder {folder} ({exc.strerror or exc})") from None
+        if entries and not force:
+            shown = ", ".join(entries[:4]) + (", ..." if len(entries) > 4 else "")
+            raise FolderRefused(
+                f"{folder} holds files kapsim did not write ({shown}); kapsim writes only into a new or empty "
+                f"folder or one it wrote: choose another {what}, or give --force to write into it (files of the "
+                "names kapsim writes are then replaced)"
+            )
+    try:
+        mark(folder)
+        fd = os.open(folder / OWNER, os.O_RDONLY)
+    except OSError as exc:
+        raise FolderRefused(f"cannot write into the output folder {folder} ({exc.strerror or exc})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise FolderRefused(
+                f"{folder} is in use by another kapsim command writing into it: wait until it ends, or choose "
+                f"another {what}"
+            ) from None
+        raise
+    _HELD[fd] = folder
+    return Claim(folder, fd, created)
+
+
+def forget_inherited_claims() -> None:
+    """In a worker process forked from a command: close its copies of the command's locked marks (the
+    command keeps its own, so the locks hold), so that a worker outliving its command holds no folder."""
+    for fd in list(_HELD):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        _HELD.pop(fd, None)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_problems(folder: Path, needed: tuple[str, ...] | None = None) -> list[str]:
+    """Why ``folder`` does not hold one complete run whose files agree (empty if it does).
+
+    The manifest must be kapsim's, and every file it commits that is there must have the SHA-256 it records
+    (older manifests without them: the resolved scenario's hash, seed and replications must match the
+    manifest's). Of the committed files, those in ``needed`` (default: all) must be there: the report, say,
+    needs only the aggregated ones.
+    """
+    import yaml
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if not (folder / MANIFEST).is_file():
+        return [f"no {MANIFEST}: it is not a kapsim output folder, or its run did not finish"]
+    if not is_kapsim_manifest(manifest):
+        return [f"{MANIFEST} was not written by kapsim: it is not a kapsim output folder"]
+    problems = []
+    digests = manifest.get("file_sha256") or {}
+    for name in manifest.get("files") or RUN_FILES:
+        path = folder / name
+        if not path.is_file():
+            if needed is None or name in needed:
+                problems.append(f"{name} is missing")
+        elif name in digests and file_sha256(path) != digests[name]:
+            problems.append(f"{name} is not the file of the manifest's run (another run's, or changed since)")
+    if digests or problems:
+        return problems
+    try:
+        from sim.scenario.loading import scenario_hash
+        from sim.scenario.schema import Scenario
+
+        resolved = yaml.safe_load((folder / RESOLVED).read_text(encoding="utf-8"))
+        scenario = Scenario.model_validate(resolved)
+    except Exception:  # an old or edited file: say so
+        return [f"{RESOLVED} cannot be read as a scenario"]
+    if scenario_hash(scenario) != manifest.get("scenario_sha256"):
+        problems.append(f"{RESOLVED} is not the scenario of the manifest (its hash differs)")
+    if scenario.horizon.seed != manifest.get("seed"):
+        seeds = f"{scenario.horizon.seed} in {RESOLVED}, {manifest.get('seed')} in {MANIFEST}"
+        problems.append(f"the seed differs: {seeds}")
+    n = pd.read_csv(folder / SUMMARY, usecols=["n"])["n"].max()
+    if manifest.get("replications") != scenario.horizon.replications or n != manifest.get("replications"):
+        problems.append(
+            f"the replications differ: {scenario.horizon.replications} in {RESOLVED}, {n} in {SUMMARY}, "
+            f"{manifest.get('replications')} in {MANIFEST}"
+        )
+    return problems
 
 
 def write_csv(path: Path, frame: pd.DataFrame, float_format: str | None = "%.6g") -> None:
@@ -165,9 +358,10 @@ def environment() -> dict[str, Any]:
 def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict[str, Any]:
     """Write every output of a finished run into ``out`` and remove its partial store.
 
-    ``manifest.json`` is the commit mark: it is removed first and written last, so a folder with a manifest
-    always holds one complete, consistent run, even if this is killed between two files. Returns the
-    manifest.
+    ``manifest.json`` is the commit mark: it is removed first and written last, and every other file of the
+    previous run (the report too) goes before a new one is written, so a folder with a manifest always holds
+    one complete, consistent run, and one without holds files of one run only, even if this is killed
+    between two files. The manifest records each file's SHA-256. Returns the manifest.
     """
     from sim import __version__
     from sim.engine.clock import Clock
@@ -175,8 +369,9 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     from sim.scenario.loading import resolved_yaml, scenario_hash
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / MANIFEST).unlink(missing_ok=True)
-    (out / OBSERVED).unlink(missing_ok=True)  # observed data belong to the run that was given them
+    mark(out)
+    for name in RUN_OUTPUTS:  # the manifest first; observed data belong to the run that was given them
+        (out / name).unlink(missing_ok=True)
     layout = result.layout
     write_csv(out / SUMMARY, summarise(layout.keys, result.values), float_format="%.10g")
     by_year = summarise_by_year(layout.keys, layout.years, result.by_year)
@@ -185,7 +380,6 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
     atomic_write(out / REPLICATIONS, lambda fh: reps_frame.to_parquet(fh, index=False))
     n_rep = len(result.reps)
     files = list(RUN_FILES)
-    (out / DECISIONS).unlink(missing_ok=True)
     if scenario.capacity_rule is not None:
         write_csv(out / DECISIONS, decisions_frame(scenario, result.decisions), float_format="%.10g")
         files.append(DECISIONS)
@@ -218,6 +412,7 @@ def write_run(out: Path, scenario, result, command: str, seconds: float) -> dict
         "wall_seconds": round(seconds, 3),
         "environment": environment(),
         "files": files,
+        "file_sha256": {name: file_sha256(out / name) for name in files},
     }
     atomic_text(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
     clear_partial(out)

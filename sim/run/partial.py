@@ -14,6 +14,10 @@ from sim.run.folder import PARTIAL, PARTIAL_META, clear_partial, code_fingerprin
 from sim.run.worker import Chunk
 
 
+class PartialMismatch(FileExistsError):
+    """The partial store of a folder belongs to a run of other settings (scenario, ``--set``, seed, replications)."""
+
+
 class PartialStore:
     """Finished replications of an unfinished run, one compressed file per chunk, in ``OUT/.partial``.
 
@@ -26,18 +30,26 @@ class PartialStore:
         self.dir = out / PARTIAL
         self.hash = scenario_hash
 
-    def open(self) -> None:
+    def open(self, replace: bool = False) -> None:
+        """Open the store for this run. A store of another run is refused (PartialMismatch), or with ``replace``
+        discarded; one of other model code is discarded."""
         meta = self.dir / PARTIAL_META
         mine = {"scenario_sha256": self.hash, "code_sha256": code_fingerprint()}
         if meta.exists():
-            old = json.loads(meta.read_text())
-            if old.get("scenario_sha256") != self.hash:
-                raise FileExistsError(
-                    f"{self.dir} holds an unfinished run of a different scenario; "
-                    "delete it or choose another --out folder"
+            try:
+                old = json.loads(meta.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                old = {}
+            if not isinstance(old, dict):
+                old = {}
+            if old.get("scenario_sha256") != self.hash and not replace:
+                raise PartialMismatch(
+                    f"{self.dir} holds the finished replications of an unfinished run with other settings (the "
+                    "scenario, --set, --seed or --replications differ): run that command again to finish it, "
+                    "choose another --out, or give --force to discard them"
                 )
-            if old.get("code_sha256") != mine["code_sha256"]:
-                self.remove()  # finished by other model code: its numbers must not be mixed in
+            if old.get("scenario_sha256") != self.hash or old.get("code_sha256") != mine["code_sha256"]:
+                self.remove()  # discarded, or finished by other model code: its numbers must not be mixed in
         if not meta.exists():
             atomic_text(meta, json.dumps(mine))
 

@@ -9,6 +9,12 @@ partial store and Dask.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
@@ -142,3 +148,37 @@ def run_chunk(scenario_json: str, reps: list[int], probe: Probe | None = None) -
         [np.column_stack([np.full(len(m.decisions), r), m.decisions]) for r, m in zip(reps, measured)]
     ).reshape(-1, 6)
     return Chunk(np.asarray(reps), values, daily, by_year, extra, decisions)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def worker_setup(parent: int) -> None:
+    """A worker process's first act: die with ``parent``, leave Ctrl-C to it, hold none of its folders."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the command's handler
+    die_with(parent)
+    from sim.run.folder import forget_inherited_claims
+
+    forget_inherited_claims()
+
+
+def die_with(parent: int) -> None:
+    """End this process when process ``parent`` ends, however it ends (kill -9 included)."""
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch, args=(parent,), daemon=True, name="kapsim-parent-watch").start()
+
+
+def _watch(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)

@@ -43,12 +43,17 @@ def parse(texts: Iterable[str], flag: str = "--set") -> list[Assignment]:
     return out
 
 
-def derive(scenario: Scenario, assignments: Iterable[Assignment], source: str = "command line") -> Scenario:
-    """A validated copy of ``scenario`` with the overrides applied; ScenarioError names key and override."""
+def derive(
+    scenario: Scenario, assignments: Iterable[Assignment], source: str = "command line", dates: bool = False
+) -> Scenario:
+    """A validated copy of ``scenario`` with the overrides applied; ScenarioError names key and override.
+
+    With ``dates`` the planned changes must also lie in date order within the run (:mod:`sim.scenario.limits`),
+    as in a file: for what a user gives, not for the scenarios an experiment derives from it."""
     data = resolved_dict(scenario)
     origin: dict[str, str] = {}
     apply(data, assignments, origin)
-    return validate_data(data, origin, source)
+    return validate_data(data, origin, source, dates=dates)
 
 
 def load(
@@ -57,6 +62,6 @@ def load(
     """Load a scenario file (``extends`` resolved), apply ``--set`` overrides with the shorthand, then the
     ``--replications`` and ``--seed`` options if given."""
     assignments = parse(overrides)
-    scenario = derive(load_scenario(path), assignments, str(path)) if assignments else load_scenario(path)
+    scenario = derive(load_scenario(path), assignments, str(path), dates=True) if assignments else load_scenario(path)
     changes = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
     return with_horizon(scenario, **changes) if changes else scenario
