@@ -63,8 +63,9 @@ def test_every_report_label_used_exists_and_every_label_is_used():
     used = set(re.findall(r"""\blab\(\s*["']([a-z0-9_]+)["']""", source))
     assert not used - set(TEXT), f"label keys used but not defined: {sorted(used - set(TEXT))}"
     # keys looked up by a computed name: the calibration's methods and notes (matched by their English text),
-    # its measures (f"cal_m_{name}") and the backtest's windows (f"bt_{window}")
-    dynamic = ("cm_", "cn_", "cal_m_", "bt_fit", "bt_test", "plan_status_")
+    # its measures (f"cal_m_{name}"), the backtest's windows (f"bt_{window}"), the plan's and place's statuses
+    # and place's --over
+    dynamic = ("cm_", "cn_", "cal_m_", "bt_fit", "bt_test", "plan_status_", "place_status_", "place_over_")
     unused = [k for k in TEXT if f'"{k}"' not in source and f"'{k}'" not in source and not k.startswith(dynamic)]
     assert not unused, f"label keys defined but never used: {unused}"
 

@@ -134,3 +134,36 @@ def test_with_a_long_home_first_window_a_region_waits_for_its_own_places():
     assert after["North"] < 0.5 * before["North"], (before, after)
     for reg in ("Mid", "South"):
         assert abs(after[reg] - before[reg]) < 0.1 * before[reg] + 0.05, (reg, before, after)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["allocation"].update(home_first_days={"custody": 3}),
+         "allocation.home_first_days.custody.[key]: unknown value 'custody'"),
+        (lambda d: d["allocation"].update(home_first_days={"remand": -1}),
+         "allocation.home_first_days.remand: input should be greater than or equal to 0"),
+        (lambda d: d["allocation"].update(travel_hours={"North": {"Mid": 1.0}}),
+         "allocation.travel_hours: no hours for North-South, Mid-South (give every pair)"),
+        (lambda d: d["allocation"].update(travel_hours={"North": {"Mid": -1.0, "South": 2}, "Mid": {"South": 1}}),
+         "allocation.travel_hours.North.Mid: input should be greater than or equal to 0"),
+        (lambda d: d["allocation"].update(max_travel_hours=2),
+         "allocation.max_travel_hours: give allocation.travel_hours"),
+        (lambda d: d["institutions"]["A"].update(refuses={"danger": {"high": 1.5}}),
+         "institutions.A.refuses.danger.high: input should be less than or equal to 1"),
+        (lambda d: d["institutions"]["A"].update(refuses={"danger": {"extreme": 0.5}}),
+         "institutions.A.refuses.danger: unknown value(s) extreme (known: high, low)"),
+        (lambda d: d["institutions"]["A"].update(refuses={"size": {"big": 0.5}}),
+         "institutions.A.refuses.size: unknown attribute"),
+    ],
+    ids=["home-first-type", "home-first-negative", "travel-pair-missing", "travel-negative", "max-travel-alone",
+         "refusal-above-1", "refusal-unknown-value", "refusal-unknown-attribute"],
+)  # fmt: skip
+def test_bad_placement_rules_are_refused_naming_file_and_key(change, message):
+    from sim.scenario.loading import ScenarioError, validate_data
+
+    data = three_regions()
+    change(data)
+    with pytest.raises(ScenarioError) as err:
+        validate_data(data, {}, "s.yaml")
+    assert any(p.startswith("s.yaml: ") and message in p for p in err.value.problems), err.value.problems

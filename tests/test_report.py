@@ -298,7 +298,7 @@ def test_report_explains_the_policies_in_words(policy_dir, tmp_path):
         shutil.copy(policy_dir / name, tmp_path / name)
     html = write_report(tmp_path, "da").read_text(encoding="utf-8")
     assert 'id="policies"' in html and "Fleksible pladser og nødpladser" in html
-    assert html.count('class="figure-data"') == 11
+    assert html.count('class="figure-data"') == 12  # with the region section's chart
     run = load(tmp_path)
     flex = summary_value(run.summary, "flex_places_open_mean")
     assert f"<b>{Labels('da').num(flex, 2)}</b> fleksible pladser" in html
@@ -322,7 +322,7 @@ def test_report_needs_only_the_aggregated_files(run_dir, tmp_path):
         assert word in html, word
     occ = summary_value(load(tmp_path).summary, "occupancy_mean")
     assert Labels("da").num(occ, 1) in html  # the headline, with a decimal comma
-    assert html.count('class="figure-data"') == 9
+    assert html.count('class="figure-data"') == 10  # with the region section's chart
     assert 'id="policies"' not in html  # the baseline uses no flexible or emergency places
 
 

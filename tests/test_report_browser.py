@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.report import write_report
+from sim.report.labels import Labels
 from tests.report_fixtures import Opened, short_run
 
 # chart div -> traces it must hold (filled in from the run for the occupancy fan)
@@ -23,6 +24,7 @@ CHARTS = {
     "chart-out_of_region": 1,
     "chart-costs": 1,
     "chart-years": 9,  # one panel per headline figure but the levels (places, occupancy)
+    "chart-region_queue": 15,  # band (two traces) and mean of each of the five regions
 }
 VISIBLE = """id => document.getElementById(id)._fullData
     .filter(t => t.visible === true).map(t => t.meta.scope + ':' + t.meta.stat)"""
@@ -118,4 +120,25 @@ def test_institution_selector_changes_the_plotted_data(opened):
     assert max(median_after) <= 19 < np.mean(median_before)  # Egely has 19 places, the country 107
     assert page.evaluate(LINE_PATHS, chart) != paths_before
     assert "Egely" in page.locator(f"#{chart} .gtitle").text_content()
+    assert opened.console_errors() == []
+
+
+def test_region_selector_shows_that_regions_figures(opened, run_dir):
+    """Choosing a region shows its table (and hides the others) and draws its waiting list only."""
+    page = opened.page
+    page.locator("#region-select").scroll_into_view_if_needed()
+    shown = (
+        "() => Array.from(document.querySelectorAll('.region-panel')).filter(p => !p.hidden).map(p => p.dataset.region)"
+    )
+    regions = "id => document.getElementById(id)._fullData.filter(t => t.visible === true).map(t => t.meta.region)"
+    assert page.evaluate(shown) == ["Hovedstaden"]
+    assert set(page.evaluate(regions, "chart-region_queue")) == {"Hovedstaden"}
+    page.select_option("#region-select", "Nordjylland")
+    page.wait_for_function("() => !document.querySelector('.region-panel[data-region=\"Nordjylland\"]').hidden")
+    assert page.evaluate(shown) == ["Nordjylland"]
+    assert set(page.evaluate(regions, "chart-region_queue")) == {"Nordjylland"}
+    summary = pd.read_csv(run_dir / "summary.csv")
+    row = summary[(summary.metric == "queue_length_mean") & (summary.scope == "Nordjylland")]
+    text = page.locator('.region-panel[data-region="Nordjylland"]').text_content()
+    assert Labels(opened.lang).num(float(row["mean"].iloc[0]), 2) in text
     assert opened.console_errors() == []

@@ -66,7 +66,7 @@ def test_compare_writes_comparison_html(compared):
     assert html.count(get_plotlyjs()) == 1  # plotly.js embedded once
     assert not re.search(r"<script[^>]+src=|<link[^>]+href=|@import|url\(\s*['\"]?https?:", html)
     assert "Content-Security-Policy" in html and '<html lang="en">' in html
-    assert html.count('class="figure-data"') == 3
+    assert html.count('class="figure-data"') == 4  # side by side, differences, occupancy, by region
     assert "common random numbers" in html and "paired intervals are the ones to read" in html
 
 
@@ -253,8 +253,16 @@ def test_comparison_opens_offline_and_draws_every_chart(pages, compared):
     data = load_comparison(compared)
     k = len(shown(data.table))
     n_inst = len(institutions(data.runs["baseline"].timeseries))
+    regions = data.runs["baseline"].scenario["regions"]
+    by_region = [s for s in shown(data.table) if data.table[(data.table.metric == s.metric)
+                 & (data.table.placement_type == s.ptype)]["scope"].isin(regions).any()]  # fmt: skip
     drawn = opened.drawn()
-    assert drawn == {"chart-side": k, "chart-diff": k, "chart-occupancy": 4 * 3 * (1 + n_inst)}
+    assert drawn == {
+        "chart-side": k,
+        "chart-diff": k,
+        "chart-occupancy": 4 * 3 * (1 + n_inst),
+        "chart-regions": len(by_region) * (len(data.names) - 1),  # a trace per metric and other scenario
+    }
     page = opened.page
     for chart in drawn:
         assert page.locator(f"#{chart} .main-svg").count() >= 1, chart

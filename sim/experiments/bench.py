@@ -6,6 +6,8 @@
 - events per second and the memory of one replication;
 - N replications with 1, 2 and all workers, and the parallel efficiency;
 - a sweep of 20 points of 200 replications each;
+- ``kapsim place --add 12 --step 4`` over the institutions, with home-first placement for remand (14 days),
+  on 2 workers: wall time, allocations simulated and replications;
 - the peak memory of a whole run at two replication counts (it must not grow with them).
 """
 
@@ -83,6 +85,9 @@ def benchmark(
     if sweep_points:
         say(f"sweep of {sweep_points} points x {sweep_reps} replications ...")
         figures.update(sweep_time(scenario, path, sweep_points, sweep_reps))
+    if sweep_points:
+        say("place --add 12 --step 4 over the institutions, 2 workers ...")
+        figures.update(place_time(scenario))
     if memory:
         say("peak memory at two replication counts ...")
         for n in (200, 1000):
@@ -159,3 +164,23 @@ def sweep_time(scenario: Scenario, path: str, points: int, replications: int) ->
         start = time.perf_counter()
         sweep.run_sweep(grid, axes, Path(tmp), "kapsim bench", workers=os.cpu_count() or 1, progress=False)
         return {f"sweep_{len(grid)}x{replications}_s": round(time.perf_counter() - start, 2)}
+
+
+def place_time(scenario: Scenario) -> dict[str, object]:
+    """Wall time of ``kapsim place --add 12 --step 4 --target wait_days_mean[remand] --delta 0.2`` over the
+    institutions, remanded youths offered places at home for their first 14 days, on 2 workers."""
+    from sim.experiments.place import parse_objective, place
+    from sim.scenario import overrides
+
+    if "remand" not in scenario.placement_types:
+        return {}
+    s = overrides.derive(scenario, [(["allocation", "home_first_days", "remand"], 14.0, "kapsim bench")])
+    start = time.perf_counter()
+    result = place(s, parse_objective("wait_days_mean[remand]", s), 12, 4, "institutions", 0.2, workers=2,
+                   progress=False)  # fmt: skip
+    simulated = sum(c.replications > 0 for c in result.candidates)
+    return {
+        "place_12_by_4_s": round(time.perf_counter() - start, 2),
+        "place_12_by_4_allocations": f"{len(result.candidates)} considered, {simulated} simulated",
+        "place_12_by_4_replications": result.replications,
+    }

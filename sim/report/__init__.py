@@ -23,6 +23,7 @@ __all__ = [
     "write_backtest_report",
     "write_calibration_report",
     "write_comparison_report",
+    "write_place_report",
     "write_report",
     "write_sweep_report",
 ]
@@ -87,6 +88,13 @@ def write_plan_report(out_dir: Path, lang: str = "en") -> Path:
     return _write(out_dir, folder.SIZE_BY_YEAR_PAGE, load, render, lang)
 
 
+def write_place_report(out_dir: Path, lang: str = "en") -> Path:
+    """Render ``out_dir/place.html`` from the place.json of ``kapsim place``; return its path."""
+    from sim.report.place import load, render
+
+    return _write(out_dir, folder.PLACE_PAGE, load, render, lang)
+
+
 def write_any(out_dir: Path, lang: str = "en") -> Path:
     """comparison.html if the folder holds comparison.csv, sweep.html if sweep.csv, calibration.html if
     fit.csv, backtest.html if backtest.csv (the one facts.json names if both), else report.html."""
@@ -98,6 +106,8 @@ def write_any(out_dir: Path, lang: str = "en") -> Path:
         return write_comparison_report(out_dir, lang)
     if (out_dir / folder.SIZE_BY_YEAR_JSON).is_file():
         return write_plan_report(out_dir, lang)
+    if (out_dir / folder.PLACE_JSON).is_file():
+        return write_place_report(out_dir, lang)
     if (out_dir / folder.SWEEP).is_file():
         return write_sweep_report(out_dir, lang)
     page = page_of(out_dir)

@@ -162,6 +162,45 @@ def compare_differences(table: pd.DataFrame, names: list[str], specs: list[Spec]
     return fig
 
 
+def compare_by_region(
+    table: pd.DataFrame, names: list[str], specs: list[Spec], regions: list[str], lab: Labels
+) -> go.Figure | None:
+    """Paired difference of each scenario to the first in each region, with its 95 % CI, per metric that has
+    region rows (home metrics: youths of that home region; place metrics: the region's institutions).
+
+    One trace per other scenario and panel (y: regions; x: diff_mean times ``meta['scale']``).
+    """
+    others = names[1:]
+    specs = [s for s in specs if table[(table.metric == s.metric) & (table.placement_type == s.ptype)]
+             ["scope"].isin(regions).any()]  # fmt: skip
+    if not specs or not others or not regions:
+        return None
+    fig, cells = _grid(specs, lab, shared_y=True)
+    for spec, (row, col) in zip(specs, cells):
+        rows = table[(table.metric == spec.metric) & (table.placement_type == spec.ptype)]
+        s = spec.diff_scale
+        for k, name in enumerate(others):
+            here = rows[rows.scenario == name].set_index("scope").reindex(regions)
+            mean, lo, hi = (here[c].to_numpy(dtype=float) for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+            fig.add_trace(
+                go.Scatter(
+                    x=mean * s, y=regions, mode="markers", name=name, legendgroup=name, showlegend=row == col == 1,
+                    marker={"color": colour(k + 1), "size": 9, "symbol": "diamond"},
+                    error_x=_whiskers(mean, lo, hi, s),
+                    meta={"metric": spec.metric, "ptype": spec.ptype, "scale": s, "scenario": name},
+                    hovertemplate=f"<b>%{{y}}</b>: {name} − {names[0]} %{{x:+,.2f}}<extra></extra>",
+                ),
+                row=row, col=col,
+            )  # fmt: skip
+        unit = lab("u_share") if spec.kind == "share" else lab(spec.unit)
+        fig.update_xaxes(title_text=lab("ax_diff", unit=unit), zeroline=False, row=row, col=col)
+        fig.update_yaxes(autorange="reversed", row=row, col=col)
+        fig.add_vline(x=0, line={"color": "#444", "width": 1.5, "dash": "dash"}, row=row, col=col)
+    height = 120 + cells[-1][0] * (90 + 26 * len(regions))
+    _layout(fig, lab, lab("t_c_regions", ref=names[0]), height=height, hovermode="closest")
+    return fig
+
+
 OCCUPANCY_STATS = ("p05", "p95", "p50", "places")
 
 

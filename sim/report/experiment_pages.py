@@ -120,7 +120,15 @@ def comparison_figures(data: ComparisonData, lab: Labels) -> dict:
         "side": EF.compare_metrics(data.table, data.names, specs, lab),
         "diff": EF.compare_differences(data.table, data.names, specs, lab),
         "occupancy": EF.compare_occupancy(runs, lab),
+        "regions": EF.compare_by_region(data.table, data.names, specs, _regions(data), lab),
     }
+
+
+def _regions(data: ComparisonData) -> list[str]:
+    """The reference scenario's regions, when it has more than one."""
+    first = data.runs.get(data.reference)
+    regions = [str(r) for r in ((first.scenario if first else {}).get("regions") or [])]
+    return regions if len(regions) > 1 else []
 
 
 def comparison_table(data: ComparisonData, lab: Labels) -> str:
@@ -158,6 +166,7 @@ def render_comparison(data: ComparisonData, lab: Labels) -> str:
         ("side", lab("sec_side"), lab("read_side"), chart("side", figs["side"], lab)),
         ("diff", lab("sec_diff", ref=ref), lab("read_diff", ref=ref), chart("diff", figs["diff"], lab)),
         ("occupancy", lab("sec_c_occupancy"), lab("read_c_occupancy"), chart("occupancy", figs["occupancy"], lab)),
+        ("regions", lab("sec_c_regions"), lab("read_c_regions", ref=ref), chart("regions", figs["regions"], lab)),
         ("table", lab("sec_c_table"), lab("read_c_table", ref=ref), comparison_table(data, lab)),
     ]
     body = [

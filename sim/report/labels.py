@@ -153,6 +153,102 @@ TEXT: dict[str, tuple[str, str]] = {
     "plan_t_places": ("Places needed against the offered load", "Pladsbehov over for den tilbudte belastning"),
     "plan_t_target": ("{target}, by year", "{target}, efter år"),
     "plan_tried": ("{n} capacities simulated to find the plan.", "{n} kapaciteter simuleret for at finde planen."),
+    "sec_c_regions": ("Differences by region", "Forskelle efter region"),
+    "read_c_regions": (
+        "Each figure's paired difference to {ref} in each region, with its 95 % interval: for youths, those "
+        "whose home is the region; for places, the region's institutions. A point left of the dashed line is "
+        "lower than in {ref}. Every row of comparison.csv with a region scope is drawn here.",
+        "Hvert nøgletals parrede forskel til {ref} i hver region med 95 %-interval: for unge dem med hjemregion "
+        "dér, for pladser regionens institutioner. Et punkt til venstre for den stiplede linje er lavere end i "
+        "{ref}. Alle rækker i comparison.csv med en region som omfang er tegnet her.",
+    ),
+    "t_c_regions": ("Difference to {ref}, by region", "Forskel til {ref} efter region"),
+    # the region section of the run report
+    "sec_regions": ("Your region", "Din region"),
+    "read_regions": (
+        "Pick a region to see its own figures: its youths' waits by placement type, waiting list, placements "
+        "outside the region (or beyond the travel limit), travel and refusals (youths whose home is the "
+        "region), and the utilisation and open places of the region's institutions, each with its 95 % "
+        "confidence interval and the national figure beside it. The chart is the waiting list of the region's "
+        "youths over time: the mean over replications and the band 90 % of them stay within.",
+        "Vælg en region for at se dens egne tal: ventetider efter anbringelsestype, venteliste, anbringelser "
+        "uden for regionen (eller ud over rejsegrænsen), rejsetid og afvisninger (unge med hjemregion dér), "
+        "samt belægning og åbne pladser ved regionens institutioner, hver med 95 %-konfidensinterval "
+        "og landstallet ved siden af. Figuren er ventelisten for regionens unge over tid: gennemsnittet over "
+        "gentagelserne og det bånd, 90 % af dem holder sig inden for.",
+    ),
+    "region_pick": ("Region:", "Region:"),
+    "region_figure": ("Figure", "Nøgletal"),
+    "region_band": ("90 % of replications", "90 % af gentagelserne"),
+    "region_queue_mean": ("Youths waiting (mean)", "Ventende unge (gennemsnit)"),
+    "region_t_queue": ("Waiting list of the region's youths", "Venteliste for regionens unge"),
+    # where the places go (kapsim place)
+    "place_title": ("kapsim place: where the places go, {target}", "kapsim place: hvor pladserne skal ligge, {target}"),
+    "place_subtitle": (
+        "{add} extra ordinary places in steps of {step} over the {over}; the allocation with the lowest mean, "
+        "chosen correctly with probability at least {pcs} when it is at least {delta} better than every other",
+        "{add} ekstra almindelige pladser i trin af {step} fordelt på {over}; fordelingen med det laveste "
+        "gennemsnit, valgt rigtigt med sandsynlighed mindst {pcs}, når den er mindst {delta} bedre end alle andre",
+    ),
+    "place_over_institutions": ("institutions", "institutionerne"),
+    "place_over_regions": ("regions", "regionerne"),
+    "place_sec_answer": ("The answer", "Svaret"),
+    "place_sec_regions": ("What it does in each region", "Hvad det betyder i hver region"),
+    "place_answer": (
+        "Put the places here: {added}. Target metric {mean} ({ci}, {n} replications).",
+        "Læg pladserne her: {added}. Målets værdi {mean} ({ci}, {n} gentagelser).",
+    ),
+    "place_undecided": (
+        "No allocation could be told apart from the others within {delta} at the replications allowed: "
+        "those still in the running are about equally good.",
+        "Ingen fordeling kunne skelnes fra de andre inden for {delta} med de tilladte gentagelser: "
+        "de tilbageværende er omtrent lige gode.",
+    ),
+    "place_runner_up": (
+        "Runner-up: {added}, {mean}; it is {diff} worse ({ci}, paired replications).",
+        "Nummer to: {added}, {mean}; den er {diff} dårligere ({ci}, parrede gentagelser).",
+    ),
+    "place_equivalent": (
+        "{n} allocations gave exactly the same values as another in the first replications (places added where "
+        "they never decide who waits): one stands for each such group.",
+        "{n} fordelinger gav præcis de samme værdier som en anden i de første gentagelser (pladser lagt, hvor de "
+        "aldrig afgør, hvem der venter): én repræsenterer hver sådan gruppe.",
+    ),
+    "place_read": (
+        "Each point is an allocation the selection simulated, with its 95 % confidence interval; grey-blue ones "
+        "were eliminated (another was clearly better), green is the answer. Every allocation uses the same "
+        "random futures (common random numbers), so the differences are sharper than the intervals suggest.",
+        "Hvert punkt er en fordeling, som udvælgelsen simulerede, med dets 95 %-konfidensinterval; de blågrå "
+        "blev frasorteret (en anden var klart bedre), den grønne er svaret. Alle fordelinger bruger de samme "
+        "tilfældige forløb (fælles tilfældige tal), så forskellene er skarpere, end intervallerne antyder.",
+    ),
+    "place_read_regions": (
+        "The answer against the scenario as it is, in the same futures: the change in each region's figures "
+        "for youths of that home region (mean wait in the chart; all figures in the table), with 95 % intervals.",
+        "Svaret over for scenariet, som det er, i de samme forløb: ændringen i hver regions tal for unge med "
+        "hjemregion dér (gennemsnitlig ventetid i figuren; alle tal i tabellen), med 95 %-intervaller.",
+    ),
+    "place_t_candidates": ("The allocations simulated", "De simulerede fordelinger"),
+    "place_t_effects": ("Change in mean wait by home region", "Ændring i gennemsnitlig ventetid efter hjemregion"),
+    "place_status_selected": ("answer", "svar"),
+    "place_status_eliminated": ("eliminated", "frasorteret"),
+    "place_status_undecided": ("still in the running", "stadig med"),
+    "place_reps": ("replications", "gentagelser"),
+    "place_difference": ("Change", "Ændring"),
+    "place_scope": ("Where", "Hvor"),
+    "place_table_read": (
+        "Each cell: today's figure → the figure with the answer, and below it the change with its 95 % interval "
+        "(for shares, in percentage points).",
+        "Hver celle: dagens tal → tallet med svaret, og under det ændringen med dens 95 %-interval (for andele i "
+        "procentpoint).",
+    ),
+    "place_nothing": ("nothing", "intet"),
+    "place_footer": (
+        "{n} allocations considered; {reps} replications simulated in all. Every allocation with its screen "
+        "score and status is in place.csv.",
+        "{n} fordelinger overvejet; {reps} gentagelser simuleret i alt. Alle fordelinger med screeningsværdi "
+        "og status står i place.csv.",
+    ),
     "key_figures_by_year": ("Key figures by year", "Nøgletal år for år"),
     "read_years_partial": (
         "* the simulated period holds only part of this year: its figures cover those days only.",

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from sim.report import figures, rule, yearly
+from sim.report import figures, regions, rule, yearly
 from sim.report.data import ReportData, metric, series
 from sim.report.labels import Labels
 from sim.report.tables import _value, scenario_tables
@@ -81,6 +81,16 @@ LOADER = """
     var fig = JSON.parse(node.textContent);
     jobs.push(Plotly.newPlot(document.getElementById(node.dataset.chart), fig.data, fig.layout, config));
   });
+  var pick = document.getElementById("region-select");
+  if (pick) {
+    pick.addEventListener("change", function () {
+      document.querySelectorAll(".region-panel").forEach(function (p) { p.hidden = p.dataset.region !== pick.value; });
+      var div = document.getElementById("chart-region_queue");
+      if (div && div.data) {
+        Plotly.restyle(div, {visible: div.data.map(function (t) { return !!t.meta && t.meta.region === pick.value; })});
+      }
+    });
+  }
   Promise.all(jobs).then(function () {
     window.kapsimReady = true;
     document.documentElement.setAttribute("data-ready", "true");
@@ -324,6 +334,10 @@ def render(data: ReportData, lab: Labels) -> str:
         if anchor == "years":
             charts.append(yearly.by_year_table(data.by_year, lab))
         body.append(f'<section id="{anchor}"><h2>{escape(lab(title))}</h2>{intro}' + "".join(charts) + "</section>")
+    region = regions.region_section(data, lab, chart)
+    if region is not None:
+        body.insert(1, f'<section id="regions"><h2>{escape(lab("sec_regions"))}</h2>{region}</section>')
+        nav = nav.replace("</a></li>", f'</a></li><li><a href="#regions">{escape(lab("sec_regions"))}</a></li>', 1)
     body.append(
         f'<section id="scenario"><h2>{escape(lab("sec_scenario"))}</h2>'
         f"<p>{escape(str(data.scenario.get('description') or ''))}</p>{scenario_tables(data.scenario, lab)}</section>"

@@ -115,3 +115,26 @@ def by_year_lines(by_year: pd.DataFrame) -> list[str]:
         star = "*" if "partial" in rows and bool(rows["partial"].iloc[0]) else " "
         lines.append(f"    {int(year)}{star}  {brief_line(rows)}")
     return lines
+
+
+def comparison_by_region_lines(table: pd.DataFrame, regions: list[str]) -> list[str]:
+    """Per headline figure that has region rows, a row per region: each scenario's mean, and the others'
+    paired difference to the first with its interval (comparison.csv's region scopes)."""
+    lines = []
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    for h in shown(table):
+        rows = table[(table.metric == h.metric) & (table.placement_type == h.placement_type)]
+        if not rows["scope"].isin(regions).any():
+            continue
+        lines.append(f"  {h.en}, by region")
+        for region in regions:
+            here = rows[rows.scope == region].set_index("scenario").reindex(scenarios)
+            cells = []
+            for name, r in here.iterrows():
+                text = f"{name} {value_text(h, r['mean'])}"
+                if not pd.isna(r["diff_mean"]):
+                    d = [value_text(h, v, signed=True) for v in (r.diff_mean, r.diff_ci_low, r.diff_ci_high)]
+                    text += f" ({d[0]}, CI {d[1]} to {d[2]})"
+                cells.append(text)
+            lines.append(f"    {region:14s} " + "   ".join(cells))
+    return lines
